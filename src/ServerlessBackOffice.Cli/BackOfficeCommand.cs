@@ -1,0 +1,18 @@
+using System.CommandLine;
+using ServerlessBackOffice.Cli.Commands;
+
+namespace ServerlessBackOffice.Cli;
+
+/// <summary>The root of the <c>backoffice</c> command; later issues add their subcommands here.</summary>
+internal static class BackOfficeCommand
+{
+    public static RootCommand Create()
+    {
+        var root = new RootCommand(
+            "ServerlessBackOffice: a serverless post-trade back office. Runs a business day locally, " +
+            "manages the local stand-ins, and verifies and replays the archive.");
+        root.Subcommands.Add(RunDayCommand.Create());
+        root.Subcommands.Add(TopologyCommand.Create());
+        return root;
+    }
+}
