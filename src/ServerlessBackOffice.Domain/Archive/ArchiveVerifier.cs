@@ -1,0 +1,207 @@
+using System.Security.Cryptography;
+
+namespace ServerlessBackOffice.Domain.Archive;
+
+/// <summary>Read access to a bundle (a folder, a zip, or memory) — the only thing the verifier needs.</summary>
+public interface IArchiveBundle
+{
+    /// <summary>Every file path in the bundle, with '/' separators, relative to its root.</summary>
+    IEnumerable<string> Paths();
+
+    /// <summary>Opens a file of the bundle, or returns null when it does not exist.</summary>
+    Stream? Open(string path);
+}
+
+/// <summary>What is wrong with a bundle, naming the record or file it concerns.</summary>
+public sealed record VerificationFinding(VerificationProblem Problem, string Subject, string Detail);
+
+/// <summary>The kinds of damage the verifier detects.</summary>
+public enum VerificationProblem
+{
+    /// <summary>The manifest or signature file is missing or unreadable.</summary>
+    ManifestUnreadable,
+
+    /// <summary>The manifest is signed by a key that is neither trusted nor published in the bundle.</summary>
+    UnknownSigningKey,
+
+    /// <summary>The signature does not match the manifest: the manifest was altered or forged.</summary>
+    SignatureInvalid,
+
+    /// <summary>The manifest does not list its records in the canonical order.</summary>
+    RecordOutOfOrder,
+
+    /// <summary>A record's chain link does not follow from the previous link: a record was removed, inserted or reordered.</summary>
+    ChainBroken,
+
+    /// <summary>The chain head named by the manifest is not the last link.</summary>
+    ChainHeadMismatch,
+
+    /// <summary>A record listed in the manifest is missing from the bundle.</summary>
+    RecordMissing,
+
+    /// <summary>A record's content does not match its hash or size: it was altered.</summary>
+    RecordAltered,
+
+    /// <summary>The bundle holds a record the manifest does not list.</summary>
+    RecordUnlisted,
+}
+
+/// <summary>The verdict on a bundle: intact when there is no finding.</summary>
+public sealed record VerificationResult(ArchiveManifest? Manifest, IReadOnlyList<VerificationFinding> Findings, bool SignedByTrustedKey)
+{
+    /// <summary>True when the signature, every hash, the chain and completeness all check out.</summary>
+    public bool IsIntact => Findings.Count == 0;
+}
+
+/// <summary>
+/// Verifies a day's archive bundle offline: the manifest's signature, every record's hash and size, the chain's
+/// continuity and head, and completeness in both directions. It reads each record once, streaming.
+/// </summary>
+public static class ArchiveVerifier
+{
+    /// <summary>Verifies a bundle.</summary>
+    /// <param name="bundle">The bundle to check.</param>
+    /// <param name="trustedPublicKeysPem">
+    /// Public keys the auditor trusts, obtained independently of the bundle. When empty, the keys published inside the
+    /// bundle are used and <see cref="VerificationResult.SignedByTrustedKey"/> is false: the bundle then proves only its
+    /// own consistency, not who signed it.
+    /// </param>
+    public static VerificationResult Verify(IArchiveBundle bundle, IReadOnlyCollection<string> trustedPublicKeysPem)
+    {
+        ArgumentNullException.ThrowIfNull(bundle);
+        ArgumentNullException.ThrowIfNull(trustedPublicKeysPem);
+        var findings = new List<VerificationFinding>();
+
+        var manifestBytes = ReadAll(bundle, ArchiveFormat.ManifestPath);
+        var signature = ReadAll(bundle, ArchiveFormat.SignaturePath);
+        if (manifestBytes is null || signature is null)
+        {
+            findings.Add(new(VerificationProblem.ManifestUnreadable, manifestBytes is null ? ArchiveFormat.ManifestPath : ArchiveFormat.SignaturePath, "missing from the bundle"));
+            return new VerificationResult(null, findings, false);
+        }
+
+        if (!ArchiveManifest.TryParse(manifestBytes, out var manifest, out var error))
+        {
+            findings.Add(new(VerificationProblem.ManifestUnreadable, ArchiveFormat.ManifestPath, error!));
+            return new VerificationResult(null, findings, false);
+        }
+
+        var signedByTrustedKey = CheckSignature(bundle, manifest!, manifestBytes, signature, trustedPublicKeysPem, findings);
+        CheckRecords(bundle, manifest!, findings);
+        return new VerificationResult(manifest, findings, signedByTrustedKey && findings.Count == 0);
+    }
+
+    private static bool CheckSignature(IArchiveBundle bundle, ArchiveManifest manifest, byte[] manifestBytes, byte[] signature, IReadOnlyCollection<string> trusted, List<VerificationFinding> findings)
+    {
+        var useTrusted = trusted.Count > 0;
+        var candidates = useTrusted
+            ? trusted.ToList()
+            : [.. new[] { ReadAll(bundle, ArchiveFormat.KeyPath(manifest.KeyId)) }.OfType<byte[]>().Select(b => System.Text.Encoding.UTF8.GetString(b))];
+        var key = candidates.FirstOrDefault(pem => ArchiveSignature.KeyIdOfPem(pem) == manifest.KeyId);
+        if (key is null)
+        {
+            findings.Add(new(VerificationProblem.UnknownSigningKey, manifest.KeyId,
+                useTrusted ? "the manifest is signed by a key that is not among the trusted public keys" : $"the bundle does not publish {ArchiveFormat.KeyPath(manifest.KeyId)}"));
+            return false;
+        }
+
+        if (!ArchiveSignature.Verify(manifestBytes, signature, key))
+        {
+            findings.Add(new(VerificationProblem.SignatureInvalid, ArchiveFormat.ManifestPath, $"the signature does not match the manifest under key {manifest.KeyId}: the manifest was altered or forged"));
+            return false;
+        }
+
+        return useTrusted;
+    }
+
+    private static void CheckRecords(IArchiveBundle bundle, ArchiveManifest manifest, List<VerificationFinding> findings)
+    {
+        var link = HashChain.Genesis(manifest.BusinessDate);
+        string? previous = null;
+        var chainIntact = true;
+        foreach (var entry in manifest.Records)
+        {
+            if (previous is not null && HashChain.CompareNames(previous, entry.Name) >= 0)
+            {
+                findings.Add(new(VerificationProblem.RecordOutOfOrder, entry.Name, $"listed after '{previous}', against the canonical (ordinal) order"));
+            }
+
+            previous = entry.Name;
+            byte[] declaredHash;
+            try
+            {
+                declaredHash = Convert.FromHexString(entry.Sha256);
+            }
+            catch (FormatException)
+            {
+                declaredHash = new byte[SHA256.HashSizeInBytes];
+            }
+
+            if (declaredHash.Length != SHA256.HashSizeInBytes)
+            {
+                declaredHash = new byte[SHA256.HashSizeInBytes];
+            }
+
+            // The chain is recomputed from the manifest's own hashes, so a broken link names the first record that was
+            // removed, inserted or moved, independently of whether the record files are present.
+            link = HashChain.Next(link, entry.Name, declaredHash);
+            if (chainIntact && !string.Equals(Convert.ToHexStringLower(link), entry.Chain, StringComparison.Ordinal))
+            {
+                findings.Add(new(VerificationProblem.ChainBroken, entry.Name, "its chain link does not follow from the previous record: a record before it was removed, inserted or reordered"));
+                chainIntact = false;
+            }
+
+            using var content = bundle.Open(ArchiveFormat.RecordsFolder + entry.Name);
+            if (content is null)
+            {
+                findings.Add(new(VerificationProblem.RecordMissing, entry.Name, "listed in the manifest but not in the bundle"));
+                continue;
+            }
+
+            var (actualHash, actualSize) = HashOf(content);
+            if (actualSize != entry.Size || !CryptographicOperations.FixedTimeEquals(actualHash, declaredHash))
+            {
+                findings.Add(new(VerificationProblem.RecordAltered, entry.Name, $"content hash {Convert.ToHexStringLower(actualHash)} ({actualSize} bytes) differs from the manifest's {entry.Sha256} ({entry.Size} bytes)"));
+            }
+        }
+
+        if (!string.Equals(Convert.ToHexStringLower(link), manifest.ChainHead, StringComparison.Ordinal))
+        {
+            findings.Add(new(VerificationProblem.ChainHeadMismatch, ArchiveFormat.ManifestPath, $"the chain ends at {Convert.ToHexStringLower(link)}, the manifest names {manifest.ChainHead}"));
+        }
+
+        var listed = manifest.Records.Select(r => ArchiveFormat.RecordsFolder + r.Name).ToHashSet(StringComparer.Ordinal);
+        foreach (var path in bundle.Paths().Where(p => p.StartsWith(ArchiveFormat.RecordsFolder, StringComparison.Ordinal) && !listed.Contains(p)).Order(StringComparer.Ordinal))
+        {
+            findings.Add(new(VerificationProblem.RecordUnlisted, path[ArchiveFormat.RecordsFolder.Length..], "in the bundle but not in the manifest"));
+        }
+    }
+
+    private static (byte[] Hash, long Size) HashOf(Stream content)
+    {
+        using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+        var buffer = new byte[81920];
+        long size = 0;
+        int read;
+        while ((read = content.Read(buffer, 0, buffer.Length)) > 0)
+        {
+            hash.AppendData(buffer, 0, read);
+            size += read;
+        }
+
+        return (hash.GetHashAndReset(), size);
+    }
+
+    private static byte[]? ReadAll(IArchiveBundle bundle, string path)
+    {
+        using var stream = bundle.Open(path);
+        if (stream is null)
+        {
+            return null;
+        }
+
+        using var copy = new MemoryStream();
+        stream.CopyTo(copy);
+        return copy.ToArray();
+    }
+}

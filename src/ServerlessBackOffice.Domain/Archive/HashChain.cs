@@ -1,0 +1,39 @@
+using System.Globalization;
+using System.Security.Cryptography;
+using System.Text;
+
+namespace ServerlessBackOffice.Domain.Archive;
+
+/// <summary>
+/// The day's hash chain. Records are chained in ordinal order of their names, which every writer and verifier can
+/// reproduce without coordination: <c>link[0] = SHA-256("serverless-back-office-archive/v1|" + date)</c> and
+/// <c>link[i] = SHA-256(link[i-1] ‖ UTF-8(name) ‖ 0x00 ‖ SHA-256(content))</c>. The last link is the chain head that
+/// the signed manifest names, so removing, inserting, reordering or altering any record changes every later link.
+/// </summary>
+public static class HashChain
+{
+    /// <summary>The link before the first record of a business day.</summary>
+    public static byte[] Genesis(DateOnly businessDate) =>
+        SHA256.HashData(Encoding.UTF8.GetBytes($"{ArchiveFormat.Version}|{businessDate.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture)}"));
+
+    /// <summary>The link that follows <paramref name="previous"/> for a record with this name and content hash.</summary>
+    public static byte[] Next(ReadOnlySpan<byte> previous, string name, ReadOnlySpan<byte> contentSha256)
+    {
+        ArgumentNullException.ThrowIfNull(name);
+        if (previous.Length != SHA256.HashSizeInBytes || contentSha256.Length != SHA256.HashSizeInBytes)
+        {
+            throw new ArgumentException("Chain links and content hashes are SHA-256 values of 32 bytes.");
+        }
+
+        var nameBytes = Encoding.UTF8.GetBytes(name);
+        var buffer = new byte[previous.Length + nameBytes.Length + 1 + contentSha256.Length];
+        previous.CopyTo(buffer);
+        nameBytes.CopyTo(buffer, previous.Length);
+        buffer[previous.Length + nameBytes.Length] = 0;
+        contentSha256.CopyTo(buffer.AsSpan(previous.Length + nameBytes.Length + 1));
+        return SHA256.HashData(buffer);
+    }
+
+    /// <summary>The canonical order of records in a day: ordinal by name, so it never depends on arrival order.</summary>
+    public static int CompareNames(string left, string right) => string.CompareOrdinal(left, right);
+}
