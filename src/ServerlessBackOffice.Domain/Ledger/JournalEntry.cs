@@ -47,7 +47,45 @@ public sealed record JournalEntry(
     DateOnly? OriginalValueDate = null)
 {
     /// <summary>Whether the lines sum to zero in every asset.</summary>
-    public bool IsBalanced => Lines.GroupBy(l => l.Asset, StringComparer.Ordinal).All(g => g.Sum(l => l.Amount) == 0m);
+    public bool IsBalanced
+    {
+        get
+        {
+            // An entry has a handful of assets (an instrument and a currency): a linear scan beats grouping, and this
+            // runs on every posting.
+            Span<int> seen = stackalloc int[Lines.Count];
+            for (var i = 0; i < Lines.Count; i++)
+            {
+                seen[i] = 0;
+            }
+
+            for (var i = 0; i < Lines.Count; i++)
+            {
+                if (seen[i] != 0)
+                {
+                    continue;
+                }
+
+                var asset = Lines[i].Asset;
+                var sum = 0m;
+                for (var j = i; j < Lines.Count; j++)
+                {
+                    if (seen[j] == 0 && string.Equals(Lines[j].Asset, asset, StringComparison.Ordinal))
+                    {
+                        sum += Lines[j].Amount;
+                        seen[j] = 1;
+                    }
+                }
+
+                if (sum != 0m)
+                {
+                    return false;
+                }
+            }
+
+            return true;
+        }
+    }
 
     /// <summary>The entry that undoes this one, line by line, on the given value date.</summary>
     public JournalEntry Reversal(DateOnly valueDate, string reason) => new(

@@ -73,7 +73,9 @@ public static class PostingRules
         };
         var entry = new JournalEntry(
             trade.TradeDateJournalId, book, EntryKind.TradeDate, trade.TradeDate, trade.TradeId,
-            $"{trade.Side} {trade.Quantity} {trade.Instrument} for {trade.Account} with {trade.Counterparty}, version {trade.Version}",
+            // The description names the trade, not the amounts: the lines carry those, and formatting decimals on every
+            // posting would cost more than the posting itself.
+            string.Concat(trade.Side == PostingSide.Buy ? "Buy " : "Sell ", trade.Instrument, " for ", trade.Account, ", trade ", trade.TradeId),
             lines.Where(l => l.Amount != 0m).ToList());
         entry.AssertBalanced();
         return entry;
@@ -113,7 +115,7 @@ public static class PostingRules
         };
         var entry = new JournalEntry(
             $"{trade.TradeId}:v{trade.Version}:settlement:{settlement.StatusId}", book, EntryKind.Settlement, settlement.SettledOn, trade.TradeId,
-            $"Settlement of {settledQuantity} of {trade.Quantity} {trade.Instrument} ({trade.TradeId} version {trade.Version})",
+            string.Concat("Settlement of ", trade.Instrument, " for ", trade.Account, ", trade ", trade.TradeId),
             lines.Where(l => l.Amount != 0m).ToList());
         entry.AssertBalanced();
         return entry;

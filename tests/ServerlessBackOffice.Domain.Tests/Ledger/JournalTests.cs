@@ -196,7 +196,7 @@ public sealed class JournalTests
         HledgerJournal.Write(writer, journal.Entries);
 
         var text = writer.ToString();
-        Assert.Contains("2026-11-24 * Buy 100 US0378331005", text, StringComparison.Ordinal);
+        Assert.Contains("2026-11-24 * Buy US0378331005 for ACC-001, trade T-1", text, StringComparison.Ordinal);
         Assert.Contains("journal:T-1:v1:trade-date", text, StringComparison.Ordinal);
         Assert.Contains("    US-EQ:PositionPending:ACC-001:US0378331005  100 \"US0378331005\"", text, StringComparison.Ordinal);
         Assert.Contains("    US-EQ:CashPending:ACC-001:USD  -23021.51 \"USD\"", text, StringComparison.Ordinal);
