@@ -1,0 +1,90 @@
+using System.Security.Cryptography;
+using System.Text;
+
+namespace ServerlessBackOffice.Domain.Compliance;
+
+/// <summary>What surveillance needs of a captured trade version, mapped from the capture stage's trade.</summary>
+/// <param name="TradeId">The trade.</param>
+/// <param name="Version">The version evaluated (rules run on every captured or amended version).</param>
+/// <param name="Book">The book.</param>
+/// <param name="Account">The account.</param>
+/// <param name="BeneficialOwner">Who ultimately owns the account's positions (wash trades are per owner, across accounts).</param>
+/// <param name="Isin">The instrument.</param>
+/// <param name="IsBuy">True for a buy.</param>
+/// <param name="Quantity">Units or nominal.</param>
+/// <param name="Price">The execution price (per unit, or percent of par).</param>
+/// <param name="Currency">The price currency.</param>
+/// <param name="NotionalInBase">Gross amount in the book's base currency, for thresholds.</param>
+/// <param name="ExecutedAt">Execution time (UTC).</param>
+/// <param name="CapturedAt">When capture accepted it (UTC).</param>
+/// <param name="TradeDate">The trade date.</param>
+public sealed record SurveillanceTrade(
+    string TradeId,
+    int Version,
+    string Book,
+    string Account,
+    string BeneficialOwner,
+    string Isin,
+    bool IsBuy,
+    decimal Quantity,
+    decimal Price,
+    string Currency,
+    decimal NotionalInBase,
+    DateTimeOffset ExecutedAt,
+    DateTimeOffset CapturedAt,
+    DateOnly TradeDate);
+
+/// <summary>A breach: the rule, what it saw, and the trades involved. Its id makes one alert per distinct breach.</summary>
+public sealed record ComplianceAlert(string AlertId, string Rule, string Severity, string Summary, IReadOnlyDictionary<string, string> Evidence, IReadOnlyList<string> TradeIds)
+{
+    /// <summary>
+    /// Creates an alert whose id is derived from the rule, the breach key and the trades: evaluating the same trade again
+    /// (a redelivery) produces the same id, so the store keeps one alert per distinct breach.
+    /// </summary>
+    public static ComplianceAlert Create(string rule, string breachKey, string severity, string summary, IReadOnlyDictionary<string, string> evidence, IEnumerable<string> tradeIds)
+    {
+        var trades = tradeIds.Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal).ToList();
+        var id = "AL" + Convert.ToHexString(SHA256.HashData(Encoding.UTF8.GetBytes($"{rule}\n{breachKey}\n{string.Join('\n', trades)}"))[..12]);
+        return new ComplianceAlert(id, rule, severity, summary, evidence, trades);
+    }
+}
+
+/// <summary>What a rule may look at besides the trade itself: recent trades and current positions, from the stores.</summary>
+public interface ISurveillanceContext
+{
+    /// <summary>Trades of the same beneficial owner in the same instrument executed since <paramref name="since"/>.</summary>
+    IReadOnlyList<SurveillanceTrade> RecentTradesOfOwner(string beneficialOwner, string isin, DateTimeOffset since);
+
+    /// <summary>Recent execution prices in the instrument (all owners), newest first, at most <paramref name="count"/>.</summary>
+    IReadOnlyList<decimal> RecentPrices(string isin, int count);
+
+    /// <summary>The account's position in the instrument before this trade.</summary>
+    decimal PositionBefore(string account, string isin);
+
+    /// <summary>The reference (closing) price of the instrument, when known.</summary>
+    decimal? ReferencePrice(string isin);
+}
+
+/// <summary>
+/// A surveillance rule. Adding a rule is adding one class that implements this and one configuration entry
+/// (docs/compliance.md); rules are pure apart from what they read through the context.
+/// </summary>
+public interface ISurveillanceRule
+{
+    /// <summary>The rule's name, as alerts and configuration name it.</summary>
+    string Name { get; }
+
+    /// <summary>The alerts this trade raises (none when it complies).</summary>
+    IEnumerable<ComplianceAlert> Evaluate(SurveillanceTrade trade, ISurveillanceContext context);
+}
+
+/// <summary>Runs every rule in force on a trade; each rule's alerts are independent.</summary>
+public static class Surveillance
+{
+    /// <summary>Evaluates the rules and returns their alerts, ordered by id so the output is deterministic.</summary>
+    public static IReadOnlyList<ComplianceAlert> Evaluate(SurveillanceTrade trade, ISurveillanceContext context, IEnumerable<ISurveillanceRule> rules)
+    {
+        ArgumentNullException.ThrowIfNull(rules);
+        return rules.SelectMany(r => r.Evaluate(trade, context)).OrderBy(a => a.AlertId, StringComparer.Ordinal).ToList();
+    }
+}
