@@ -345,7 +345,7 @@ module functionApp 'modules/functionapp.bicep' = {
 }
 
 module alerts 'modules/alerts.bicep' = {
-  name: 'alerts'
+  name: 'alert-rules'
   params: {
     location: location
     tags: allTags
