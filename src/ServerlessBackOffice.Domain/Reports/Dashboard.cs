@@ -93,10 +93,13 @@ public static class Dashboard
             return "<p>none</p>";
         }
 
-        const int barHeight = 22, width = 300, labelWidth = 110;
+        const int barHeight = 22, width = 200, labelWidth = 90;
         var max = Math.Max(1m, points.Max(p => p.Value));
         var svg = new StringBuilder();
-        svg.Append("<svg role=\"img\" width=\"").Append(width + labelWidth + 60).Append("\" height=\"").Append(points.Count * barHeight).Append("\">");
+        // A viewBox with width 100% scales the chart to its card instead of overflowing it.
+        var total = width + labelWidth + 70;
+        svg.Append("<svg role=\"img\" width=\"100%\" viewBox=\"0 0 ").Append(total).Append(' ').Append(points.Count * barHeight)
+            .Append("\" style=\"max-width:").Append(total * 1.3).Append("px\">");
         for (var i = 0; i < points.Count; i++)
         {
             var length = (int)Math.Round(points[i].Value / max * width);
@@ -128,7 +131,7 @@ public static class Dashboard
         }
 
         var top = Math.Max(1, counts.Max());
-        var svg = new StringBuilder().Append("<svg role=\"img\" id=\"pnl-distribution\" width=\"").Append(width).Append("\" height=\"").Append(height + 16).Append("\">");
+        var svg = new StringBuilder().Append("<svg role=\"img\" id=\"pnl-distribution\" width=\"100%\" viewBox=\"0 0 ").Append(width).Append(' ').Append(height + 16).Append("\">");
         for (var b = 0; b < bins; b++)
         {
             var h = counts[b] * height / top;
