@@ -41,7 +41,6 @@ public sealed class Journal
     private readonly Dictionary<LedgerAccount, decimal> _balances = [];
     private readonly Dictionary<string, TradeLedgerState> _trades = new(StringComparer.Ordinal);
     private readonly Dictionary<string, SortedSet<DateOnly>> _closedDays = new(StringComparer.Ordinal);
-    private readonly Dictionary<string, int> _tombstones = new(StringComparer.Ordinal);
 
     /// <summary>Every entry in posting order.</summary>
     public IReadOnlyList<JournalEntry> Entries => _ordered;
@@ -53,93 +52,18 @@ public sealed class Journal
     public PostingOutcome PostTrade(LedgerTrade trade)
     {
         ArgumentNullException.ThrowIfNull(trade);
-        var entry = PostingRules.TradeDate(trade);
-        if (_tombstones.TryGetValue(trade.TradeId, out var cancelledAt) && trade.Version <= cancelledAt)
-        {
-            return PostingOutcome.Stale;
-        }
-
-        if (!_trades.TryGetValue(trade.TradeId, out var state))
-        {
-            return Apply([entry], () => _trades[trade.TradeId] = new TradeLedgerState(trade, entry));
-        }
-
-        if (trade.Version < state.Trade.Version)
-        {
-            return PostingOutcome.Stale;
-        }
-
-        if (trade.Version == state.Trade.Version)
-        {
-            return state.Cancelled ? PostingOutcome.Stale : IdempotentRepeat(entry);
-        }
-
-        if (state.SettledQuantity != 0m)
-        {
-            return PostingOutcome.Refused($"Trade {trade.TradeId} has settled {state.SettledQuantity}; it cannot be amended by version {trade.Version}.");
-        }
-
-        var entries = new List<JournalEntry>();
-        if (!state.Cancelled)
-        {
-            entries.Add(state.TradeDateEntry.Reversal(trade.TradeDate < state.Trade.TradeDate ? state.Trade.TradeDate : trade.TradeDate, $"amended by version {trade.Version}"));
-        }
-
-        entries.Add(entry);
-        return Apply(entries, () => _trades[trade.TradeId] = new TradeLedgerState(trade, entry));
+        return Commit(TradeLedger.PostTrade(StateOf(trade.TradeId), trade, RollPastClosedDays));
     }
 
     /// <summary>Cancels a trade: its live trade-date entry is reversed on <paramref name="valueDate"/>.</summary>
-    public PostingOutcome CancelTrade(string tradeId, int version, DateOnly valueDate)
-    {
-        if (!_trades.TryGetValue(tradeId, out var state))
-        {
-            // The cancel overtook its trade (reordering): remember it, so the trade's older versions arrive as stale.
-            _tombstones[tradeId] = Math.Max(version, _tombstones.GetValueOrDefault(tradeId));
-            return new PostingOutcome(PostingResult.Posted, []);
-        }
-
-        if (version < state.Trade.Version || (version == state.Trade.Version && state.Cancelled))
-        {
-            return state.Cancelled ? PostingOutcome.Duplicate : PostingOutcome.Stale;
-        }
-
-        if (state.SettledQuantity != 0m)
-        {
-            return PostingOutcome.Refused($"Trade {tradeId} has settled {state.SettledQuantity}; a settled trade is not cancelled in the ledger.");
-        }
-
-        var reversal = state.TradeDateEntry.Reversal(valueDate < state.Trade.TradeDate ? state.Trade.TradeDate : valueDate, $"cancelled by version {version}");
-        return Apply([reversal], () => _trades[tradeId] = state with { Trade = state.Trade with { Version = version }, Cancelled = true });
-    }
+    public PostingOutcome CancelTrade(string tradeId, int version, DateOnly valueDate) =>
+        Commit(TradeLedger.Cancel(StateOf(tradeId), version, valueDate, RollPastClosedDays));
 
     /// <summary>Posts a settlement (full or partial) of the live version of a trade.</summary>
     public PostingOutcome PostSettlement(LedgerSettlement settlement)
     {
         ArgumentNullException.ThrowIfNull(settlement);
-        if (!_trades.TryGetValue(settlement.TradeId, out var state) || state.Cancelled)
-        {
-            return PostingOutcome.Refused($"Trade {settlement.TradeId} is not live in the ledger; the settlement waits for its trade.");
-        }
-
-        if (settlement.Version != state.Trade.Version)
-        {
-            return PostingOutcome.Refused($"Settlement {settlement.StatusId} is for version {settlement.Version} of {settlement.TradeId}; the ledger holds version {state.Trade.Version}.");
-        }
-
-        if (settlement.CumulativeQuantity <= state.SettledQuantity)
-        {
-            // An equal or lower cumulative quantity is a redelivered or out-of-order status: it changes nothing.
-            return PostingOutcome.Duplicate;
-        }
-
-        if (settlement.CumulativeQuantity > state.Trade.Quantity)
-        {
-            return PostingOutcome.Refused($"Settlement {settlement.StatusId} settles {settlement.CumulativeQuantity} of a trade of {state.Trade.Quantity}.");
-        }
-
-        var entry = PostingRules.Settlement(state.Trade, settlement, state.SettledQuantity);
-        return Apply([entry], () => _trades[settlement.TradeId] = state with { SettledQuantity = settlement.CumulativeQuantity });
+        return Commit(TradeLedger.Settle(StateOf(settlement.TradeId), settlement, RollPastClosedDays));
     }
 
     /// <summary>Each account's position per instrument: pending plus settled, the sum of its live fills.</summary>
@@ -189,33 +113,21 @@ public sealed class Journal
         return breaks;
     }
 
-    private PostingOutcome IdempotentRepeat(JournalEntry entry) =>
-        _entries.TryGetValue(entry.JournalId, out var existing) && existing.SameContentAs(entry)
-            ? PostingOutcome.Duplicate
-            : PostingOutcome.Refused($"Journal id {entry.JournalId} was already posted with different content; a journal id is an idempotency key.");
+    private TradeLedgerState StateOf(string tradeId) => _trades.TryGetValue(tradeId, out var state) ? state : TradeLedgerState.Empty(tradeId);
 
-    private PostingOutcome Apply(List<JournalEntry> entries, Action commitState)
+    private PostingOutcome Commit(PostingDecision decision)
     {
-        var posted = new List<JournalEntry>(entries.Count);
-        foreach (var candidate in entries)
+        foreach (var entry in decision.Outcome.Entries)
         {
-            var entry = RollPastClosedDays(candidate);
             entry.AssertBalanced();
-            if (_entries.TryGetValue(entry.JournalId, out var existing))
+            if (_entries.ContainsKey(entry.JournalId))
             {
-                if (existing.SameContentAs(entry))
-                {
-                    continue;
-                }
-
-                return PostingOutcome.Refused($"Journal id {entry.JournalId} was already posted with different content; a journal id is an idempotency key.");
+                // The per-trade state already makes repeats duplicates; a second entry under one id would be our bug.
+                throw new System.Diagnostics.UnreachableException($"Journal id {entry.JournalId} would be posted twice.");
             }
-
-            posted.Add(entry);
         }
 
-        // All checks passed: apply the whole set, so a request posts all of its entries or none.
-        foreach (var entry in posted)
+        foreach (var entry in decision.Outcome.Entries)
         {
             _entries.Add(entry.JournalId, entry);
             _ordered.Add(entry);
@@ -225,8 +137,8 @@ public sealed class Journal
             }
         }
 
-        commitState();
-        return posted.Count == 0 ? PostingOutcome.Duplicate : new PostingOutcome(PostingResult.Posted, posted);
+        _trades[decision.State.TradeId] = decision.State;
+        return decision.Outcome;
     }
 
     private JournalEntry RollPastClosedDays(JournalEntry entry)
@@ -240,5 +152,4 @@ public sealed class Journal
         return day == entry.ValueDate ? entry : entry with { ValueDate = day, OriginalValueDate = entry.OriginalValueDate ?? entry.ValueDate };
     }
 
-    private sealed record TradeLedgerState(LedgerTrade Trade, JournalEntry TradeDateEntry, decimal SettledQuantity = 0m, bool Cancelled = false);
 }
