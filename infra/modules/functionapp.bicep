@@ -166,10 +166,12 @@ resource authSettings 'Microsoft.Web/sites/config@2024-04-01' = {
           openIdIssuer: '${environment().authentication.loginEndpoint}${tenant().tenantId}/v2.0'
         }
         validation: {
-          allowedAudiences: [
-            'api://${authClientId}'
-            authClientId
-          ]
+          allowedAudiences: empty(authClientId)
+            ? []
+            : [
+                'api://${authClientId}'
+                authClientId
+              ]
         }
       }
     }

@@ -292,4 +292,5 @@ resource omsRoles 'Microsoft.Authorization/roleAssignments@2022-04-01' = [
 ]
 
 output namespaceId string = namespace.id
-output fullyQualifiedNamespace string = '${namespace.name}.servicebus.windows.net'
+// The host name of the namespace's endpoint (https://<name>.servicebus.windows.net:443/), right for every Azure cloud.
+output fullyQualifiedNamespace string = split(split(namespace.properties.serviceBusEndpoint, '//')[1], ':')[0]

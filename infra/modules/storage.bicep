@@ -77,7 +77,9 @@ var immutableContainerIndexes = filter(range(0, length(containers)), i => contai
 resource runtimeAccount 'Microsoft.Storage/storageAccounts@2023-05-01' = {
   name: runtimeAccountName
   location: location
-  tags: tags
+  tags: union(tags, {
+    purpose: 'function-runtime'
+  })
   kind: 'StorageV2'
   sku: {
     name: 'Standard_LRS'
@@ -111,7 +113,10 @@ resource deploymentContainer 'Microsoft.Storage/storageAccounts/blobServices/con
 resource archiveAccount 'Microsoft.Storage/storageAccounts@2023-05-01' = {
   name: archiveAccountName
   location: location
-  tags: tags
+  // Operators and docs/deploy.md find the archive account by this tag.
+  tags: union(tags, {
+    purpose: 'records-archive'
+  })
   kind: 'StorageV2'
   sku: {
     name: archiveSkuName

@@ -43,6 +43,14 @@ public sealed class InfrastructureSecurityTests(CompiledInfrastructure infra)
         }
     }
 
+    [Fact]
+    public void Template_NeverReadsAKeyOrAConnectionString()
+    {
+        var json = infra.Template.ToJsonString();
+
+        Assert.DoesNotMatch("(?i)\\b(listKeys|listConnectionStrings|listAccountSas|listServiceSas|listSecrets|listCredentials)\\(", json);
+    }
+
     [Theory]
     [MemberData(nameof(Environments))]
     public void AppSettings_WhenDeployed_UseIdentityBasedConnections(string environment)
