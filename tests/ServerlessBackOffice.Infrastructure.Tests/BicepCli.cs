@@ -14,6 +14,13 @@ internal static class BicepCli
     /// <summary>Runs the CLI and returns its exit code with everything it printed.</summary>
     public static (int ExitCode, string StandardOutput, string StandardError) Run(IReadOnlyDictionary<string, string>? environment, params string[] arguments)
     {
+        if (!File.Exists(ExecutablePath))
+        {
+            throw new FileNotFoundException(
+                $"The Bicep CLI is not at {ExecutablePath}: restore this test project (its PackageDownload of Azure.Bicep.CommandLine.linux-x64 brings it; Linux x64 only).",
+                ExecutablePath);
+        }
+
         var start = new ProcessStartInfo(ExecutablePath)
         {
             RedirectStandardOutput = true,
