@@ -1,0 +1,115 @@
+using System.Net;
+using System.Runtime.CompilerServices;
+using Microsoft.Azure.Cosmos;
+using ServerlessBackOffice.Domain.Ledger;
+using ServerlessBackOffice.Pipeline.Ledger;
+
+namespace ServerlessBackOffice.Azure.Ledger;
+
+/// <summary>
+/// The ledger in Cosmos DB. Each trade is a logical partition holding its state document and its journal entries; a
+/// commit is one TransactionalBatch in that partition — create the entries, create or replace (If-Match) the state — so
+/// it is atomic and a concurrent commit for the same trade fails instead of being lost. No document is ever updated by two
+/// trades, so there is no hot spot even for the book-wide accounts every trade touches; balances are computed by
+/// streaming entries. Partitioning by trade id spreads a million-trade day across partitions evenly.
+/// </summary>
+public sealed class CosmosLedgerStore(Container container) : ILedgerStore
+{
+    public async Task<LoadedTradeLedger> LoadAsync(string tradeId, CancellationToken cancellationToken)
+    {
+        try
+        {
+            var response = await container.ReadItemAsync<StateDocument>(LedgerDocuments.StateId, new PartitionKey(tradeId), cancellationToken: cancellationToken);
+            return new LoadedTradeLedger(response.Resource.ToState(), response.ETag);
+        }
+        catch (CosmosException ex) when (ex.StatusCode == HttpStatusCode.NotFound)
+        {
+            return new LoadedTradeLedger(TradeLedgerState.Empty(tradeId), null);
+        }
+    }
+
+    public async Task<bool> TryCommitAsync(LoadedTradeLedger loaded, PostingDecision decision, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(loaded);
+        ArgumentNullException.ThrowIfNull(decision);
+        var tradeId = decision.State.TradeId;
+        var batch = container.CreateTransactionalBatch(new PartitionKey(tradeId));
+        var sequence = loaded.State.EntryCount;
+        foreach (var entry in decision.Outcome.Entries)
+        {
+            batch.CreateItem(EntryDocument.From(entry, ++sequence));
+        }
+
+        var state = StateDocument.From(decision.State);
+        batch = loaded.ConcurrencyToken is null
+            ? batch.CreateItem(state)
+            : batch.ReplaceItem(LedgerDocuments.StateId, state, new TransactionalBatchItemRequestOptions { IfMatchEtag = loaded.ConcurrencyToken });
+
+        using var response = await batch.ExecuteAsync(cancellationToken);
+        if (response.IsSuccessStatusCode)
+        {
+            return true;
+        }
+
+        // 409 (an entry or the state already exists) and 412 (the state changed) mean another delivery committed first.
+        if (response.Any(r => r.StatusCode is HttpStatusCode.Conflict or HttpStatusCode.PreconditionFailed))
+        {
+            return false;
+        }
+
+        throw new CosmosBatchException($"The ledger commit for trade {tradeId} failed with {(int)response.StatusCode}: {response.ErrorMessage}");
+    }
+
+    public async Task<IReadOnlySet<DateOnly>> ClosedDaysAsync(string book, CancellationToken cancellationToken)
+    {
+        var days = new HashSet<DateOnly>();
+        var query = new QueryDefinition("SELECT * FROM c WHERE c.type = @type").WithParameter("@type", LedgerDocuments.ClosedDayType);
+        using var iterator = container.GetItemQueryIterator<ClosedDayDocument>(query, requestOptions: new QueryRequestOptions { PartitionKey = new PartitionKey(LedgerDocuments.ClosedDaysPartition(book)) });
+        while (iterator.HasMoreResults)
+        {
+            foreach (var day in await iterator.ReadNextAsync(cancellationToken))
+            {
+                days.Add(EntryDocument.ParseDate(day.Id));
+            }
+        }
+
+        return days;
+    }
+
+    public async Task CloseDayAsync(string book, DateOnly day, CancellationToken cancellationToken)
+    {
+        var document = new ClosedDayDocument(EntryDocument.Date(day), LedgerDocuments.ClosedDaysPartition(book), LedgerDocuments.ClosedDayType, book);
+        await container.UpsertItemAsync(document, new PartitionKey(document.PartitionKey), cancellationToken: cancellationToken);
+    }
+
+    public async IAsyncEnumerable<JournalEntry> EntriesAsync(string book, DateOnly asOf, [EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        // A cross-partition read, for end of day only: the per-trade path never queries across partitions.
+        var query = new QueryDefinition("SELECT * FROM c WHERE c.type = @type AND c.book = @book AND c.valueDate <= @asOf")
+            .WithParameter("@type", LedgerDocuments.EntryType).WithParameter("@book", book).WithParameter("@asOf", EntryDocument.Date(asOf));
+        using var iterator = container.GetItemQueryIterator<EntryDocument>(query);
+        while (iterator.HasMoreResults)
+        {
+            foreach (var document in await iterator.ReadNextAsync(cancellationToken))
+            {
+                yield return document.ToEntry();
+            }
+        }
+    }
+}
+
+/// <summary>A ledger batch failed for a reason other than a concurrency conflict (transient: the message is retried).</summary>
+public sealed class CosmosBatchException : Exception
+{
+    public CosmosBatchException(string message) : base(message)
+    {
+    }
+
+    public CosmosBatchException()
+    {
+    }
+
+    public CosmosBatchException(string message, Exception innerException) : base(message, innerException)
+    {
+    }
+}
