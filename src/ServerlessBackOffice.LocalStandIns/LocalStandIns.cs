@@ -1,0 +1,129 @@
+using Azure.Storage.Blobs;
+using Microsoft.Azure.Cosmos;
+using Microsoft.Extensions.Logging;
+using ServerlessBackOffice.Topology;
+
+namespace ServerlessBackOffice.LocalStandIns;
+
+/// <summary>What <see cref="LocalStandIns.StartAsync"/> starts.</summary>
+public sealed record LocalStandInsOptions
+{
+    /// <summary>Start Azurite (Blob). Default true.</summary>
+    public bool Blob { get; init; } = true;
+
+    /// <summary>Start the Cosmos stand-in. Default true; false when a real account or Microsoft's emulator is used.</summary>
+    public bool Cosmos { get; init; } = true;
+
+    /// <summary>How often the Cosmos stand-in deletes expired items.</summary>
+    public TimeSpan CosmosTtlSweepInterval { get; init; } = TimeSpan.FromSeconds(1);
+}
+
+/// <summary>
+/// The local stand-ins, started together on free loopback ports: Azurite (Blob Storage) and the Cosmos DB stand-in.
+/// Each child watches this process and exits with it; <see cref="DisposeAsync"/> kills them by PID.
+/// </summary>
+public sealed class LocalStandIns : IAsyncDisposable
+{
+    private LocalStandIns(AzuriteProcess? azurite, CosmosStandInProcess? cosmos)
+    {
+        Azurite = azurite;
+        Cosmos = cosmos;
+    }
+
+    /// <summary>Azurite, when started.</summary>
+    public AzuriteProcess? Azurite { get; }
+
+    /// <summary>The Cosmos stand-in, when started.</summary>
+    public CosmosStandInProcess? Cosmos { get; }
+
+    /// <summary>The storage connection string (Azurite).</summary>
+    public string StorageConnectionString =>
+        Azurite?.ConnectionString ?? throw new InvalidOperationException("Azurite was not started.");
+
+    /// <summary>The Cosmos connection string (the stand-in).</summary>
+    public string CosmosConnectionString =>
+        Cosmos?.ConnectionString ?? throw new InvalidOperationException("The Cosmos stand-in was not started.");
+
+    /// <summary>The PIDs of every child process started, for diagnostics and the no-orphan check.</summary>
+    public IReadOnlyList<int> ProcessIds =>
+        new[] { Azurite?.ProcessId, Cosmos?.ProcessId }.Where(p => p is not null).Select(p => p!.Value).ToList();
+
+    /// <summary>Starts the selected stand-ins in parallel; if one fails, the others are stopped before the error propagates.</summary>
+    public static async Task<LocalStandIns> StartAsync(LocalStandInsOptions? options, ILogger? logger, CancellationToken cancellationToken)
+    {
+        options ??= new LocalStandInsOptions();
+        var azuriteTask = options.Blob ? AzuriteProcess.StartAsync(logger, cancellationToken) : Task.FromResult<AzuriteProcess?>(null)!;
+        var cosmosTask = options.Cosmos
+            ? CosmosStandInProcess.StartAsync(options.CosmosTtlSweepInterval, logger, cancellationToken)
+            : Task.FromResult<CosmosStandInProcess?>(null)!;
+        try
+        {
+            await Task.WhenAll(azuriteTask, cosmosTask);
+        }
+        catch
+        {
+            if (azuriteTask.IsCompletedSuccessfully && azuriteTask.Result is { } a)
+            {
+                await a.DisposeAsync();
+            }
+
+            if (cosmosTask.IsCompletedSuccessfully && cosmosTask.Result is { } c)
+            {
+                await c.DisposeAsync();
+            }
+
+            throw;
+        }
+
+        return new LocalStandIns(azuriteTask.Result, cosmosTask.Result);
+    }
+
+    /// <summary>A Cosmos client for the stand-in, configured by <see cref="LocalCosmos.ClientOptions"/>.</summary>
+    public CosmosClient CreateCosmosClient(bool allowBulkExecution = false) =>
+        LocalCosmos.CreateClient(CosmosConnectionString, allowBulkExecution);
+
+    /// <summary>A Blob service client for Azurite.</summary>
+    public BlobServiceClient CreateBlobServiceClient() => LocalBlob.CreateClient(StorageConnectionString);
+
+    /// <summary>
+    /// The values a Functions <c>local.settings.json</c> needs: the connections (plus <paramref name="extra"/>, e.g. the
+    /// Service Bus connection) and the app setting of every entity in the topology.
+    /// </summary>
+    public IReadOnlyList<KeyValuePair<string, string>> LocalSettings(TopologyDocument topology, IEnumerable<KeyValuePair<string, string>>? extra = null)
+    {
+        ArgumentNullException.ThrowIfNull(topology);
+        var settings = new List<KeyValuePair<string, string>>();
+        if (extra is not null)
+        {
+            settings.AddRange(extra);
+        }
+
+        if (Cosmos is not null)
+        {
+            settings.Add(new("CosmosConnection", CosmosConnectionString));
+        }
+
+        if (Azurite is not null)
+        {
+            settings.Add(new("StorageConnection", StorageConnectionString));
+            settings.Add(new("AzureWebJobsStorage", StorageConnectionString));
+        }
+
+        settings.AddRange(topology.AppSettings().Select(s => new KeyValuePair<string, string>(s.AppSetting, s.Name)));
+        return settings;
+    }
+
+    /// <summary>Stops every child by its PID.</summary>
+    public async ValueTask DisposeAsync()
+    {
+        if (Cosmos is not null)
+        {
+            await Cosmos.DisposeAsync();
+        }
+
+        if (Azurite is not null)
+        {
+            await Azurite.DisposeAsync();
+        }
+    }
+}
