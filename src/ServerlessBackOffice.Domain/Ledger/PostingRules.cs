@@ -1,3 +1,5 @@
+using ServerlessBackOffice.Domain.Trading;
+
 namespace ServerlessBackOffice.Domain.Ledger;
 
 /// <summary>The direction of a trade for posting.</summary>
@@ -94,9 +96,10 @@ public static class PostingRules
         var settledQuantity = settlement.CumulativeQuantity - previousCumulativeQuantity;
         var sign = trade.Side == PostingSide.Buy ? 1m : -1m;
         var book = trade.Book;
+        var currency = new Currency(trade.Currency, trade.CurrencyMinorUnits);
         decimal Part(decimal total) =>
-            LedgerRounding.ToMinorUnits(total * settlement.CumulativeQuantity / trade.Quantity, trade.CurrencyMinorUnits)
-            - LedgerRounding.ToMinorUnits(total * previousCumulativeQuantity / trade.Quantity, trade.CurrencyMinorUnits);
+            MoneyRounding.ToMinorUnits(total * settlement.CumulativeQuantity / trade.Quantity, currency)
+            - MoneyRounding.ToMinorUnits(total * previousCumulativeQuantity / trade.Quantity, currency);
 
         var principal = Part(trade.Gross + (sign * (trade.Commission + trade.FeesAndTaxes)));
         var interest = Part(trade.AccruedInterest);
@@ -120,11 +123,4 @@ public static class PostingRules
         entry.AssertBalanced();
         return entry;
     }
-}
-
-/// <summary>The ledger's one rounding rule, applied where an amount is split (partial settlements).</summary>
-public static class LedgerRounding
-{
-    /// <summary>Rounds to the currency's minor units, half away from zero (the commercial rule for cash amounts).</summary>
-    public static decimal ToMinorUnits(decimal amount, int minorUnits) => Math.Round(amount, minorUnits, MidpointRounding.AwayFromZero);
 }
