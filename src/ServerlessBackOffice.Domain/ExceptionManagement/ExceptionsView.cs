@@ -50,7 +50,7 @@ public static class ExceptionsView
         ExceptionType.ConfirmationMismatch or ExceptionType.UnaffirmedAtCutoff => "operations-confirmations",
         ExceptionType.SettlementFail => "operations-settlements",
         ExceptionType.ReconciliationBreak => "operations-reconciliation",
-        _ => "compliance",
+        _ => "compliance-officers",
     };
 
     /// <summary>Open exceptions counted by type and age bucket (0, 1, 2–3, 4–7, 8+ days), in a fixed order.</summary>
