@@ -373,6 +373,127 @@ public sealed class CosmosConformanceTests : IClassFixture<CosmosClassFixture>
         Assert.Equal(["forever"], remaining.Select(i => i.Id));
     }
 
+    [Fact]
+    public async Task ReadItem_WithAnotherPartitionKey_ThrowsNotFound()
+    {
+        var pk = NewPartition();
+        await Items.CreateItemAsync(new TestItem("scoped", pk, "x", 1), new PartitionKey(pk), cancellationToken: ct);
+
+        var ex = await Assert.ThrowsAsync<CosmosException>(
+            () => Items.ReadItemAsync<TestItem>("scoped", new PartitionKey(NewPartition()), cancellationToken: ct));
+        Assert.Equal(HttpStatusCode.NotFound, ex.StatusCode);
+    }
+
+    [Fact]
+    public async Task TransactionalBatch_WithPatchAndDelete_AppliesBoth()
+    {
+        var pk = NewPartition();
+        await Items.CreateItemAsync(new TestItem("counter", pk, "c", 10), new PartitionKey(pk), cancellationToken: ct);
+        await Items.CreateItemAsync(new TestItem("obsolete", pk, "o", 1), new PartitionKey(pk), cancellationToken: ct);
+
+        using var response = await Items.CreateTransactionalBatch(new PartitionKey(pk))
+            .PatchItem("counter", [PatchOperation.Increment("/quantity", 5)])
+            .DeleteItem("obsolete")
+            .ExecuteAsync(ct);
+
+        Assert.True(response.IsSuccessStatusCode, $"batch failed: {response.StatusCode} {response.ErrorMessage}");
+        Assert.Equal(HttpStatusCode.NoContent, response[1].StatusCode);
+        Assert.Equal(15, (await Items.ReadItemAsync<TestItem>("counter", new PartitionKey(pk), cancellationToken: ct)).Resource.Quantity);
+        using var obsolete = await Items.ReadItemStreamAsync("obsolete", new PartitionKey(pk), cancellationToken: ct);
+        Assert.Equal(HttpStatusCode.NotFound, obsolete.StatusCode);
+    }
+
+    [Fact]
+    public async Task TransactionalBatch_WhenIfMatchEtagIsStale_FailsWithPreconditionFailedAndChangesNothing()
+    {
+        var pk = NewPartition();
+        var original = await Items.CreateItemAsync(new TestItem("guarded", pk, "v1", 1), new PartitionKey(pk), cancellationToken: ct);
+        await Items.ReplaceItemAsync(new TestItem("guarded", pk, "v2", 2), "guarded", new PartitionKey(pk), cancellationToken: ct);
+
+        using var response = await Items.CreateTransactionalBatch(new PartitionKey(pk))
+            .UpsertItem(new TestItem("side-effect", pk, "s", 1))
+            .ReplaceItem("guarded", new TestItem("guarded", pk, "v3", 3), new TransactionalBatchItemRequestOptions { IfMatchEtag = original.ETag })
+            .ExecuteAsync(ct);
+
+        Assert.Equal(HttpStatusCode.PreconditionFailed, response.StatusCode);
+        Assert.Equal(HttpStatusCode.FailedDependency, response[0].StatusCode);
+        using var sideEffect = await Items.ReadItemStreamAsync("side-effect", new PartitionKey(pk), cancellationToken: ct);
+        Assert.Equal(HttpStatusCode.NotFound, sideEffect.StatusCode);
+        Assert.Equal("v2", (await Items.ReadItemAsync<TestItem>("guarded", new PartitionKey(pk), cancellationToken: ct)).Resource.Name);
+    }
+
+    [Fact]
+    public async Task Bulk_WhenSomeOperationsConflict_ReportsEachOutcomeOnItsOwn()
+    {
+        var bulkItems = cosmos.BulkClient.GetContainer(cosmos.Database.Id, Items.Id);
+        var pk = NewPartition();
+        await Items.CreateItemAsync(new TestItem("bulk-taken", pk, "x", 0), new PartitionKey(pk), cancellationToken: ct);
+
+        var creates = Enumerable.Range(0, 20)
+            .Select(i => new TestItem(i == 7 ? "bulk-taken" : $"bulk-free-{i}", pk, "y", i))
+            .Select(async item =>
+            {
+                try
+                {
+                    await bulkItems.CreateItemAsync(item, new PartitionKey(pk), cancellationToken: ct);
+                    return HttpStatusCode.Created;
+                }
+                catch (CosmosException ex)
+                {
+                    return ex.StatusCode;
+                }
+            });
+        var outcomes = await Task.WhenAll(creates);
+        var upserts = await Task.WhenAll(Enumerable.Range(0, 5).Select(i =>
+            bulkItems.UpsertItemAsync(new TestItem($"bulk-free-{i}", pk, "upserted", i), new PartitionKey(pk), cancellationToken: ct)));
+
+        Assert.Equal(19, outcomes.Count(o => o == HttpStatusCode.Created));
+        Assert.Equal(HttpStatusCode.Conflict, outcomes[7]);
+        Assert.All(upserts, u => Assert.Equal(HttpStatusCode.OK, u.StatusCode));
+    }
+
+    [Fact]
+    public async Task ChangeFeed_ForOnePartitionKey_ReturnsOnlyThatPartition()
+    {
+        var container = await cosmos.NewContainerAsync("scoped-feed", defaultTimeToLive: null, ct);
+        var (pkA, pkB) = (NewPartition(), NewPartition());
+        await container.CreateItemAsync(new TestItem("a1", pkA, "x", 1), new PartitionKey(pkA), cancellationToken: ct);
+        await container.CreateItemAsync(new TestItem("b1", pkB, "x", 1), new PartitionKey(pkB), cancellationToken: ct);
+        await container.CreateItemAsync(new TestItem("a2", pkA, "x", 2), new PartitionKey(pkA), cancellationToken: ct);
+
+        var (changes, _) = await ReadChangesAsync(container, ChangeFeedStartFrom.Beginning(FeedRange.FromPartitionKey(new PartitionKey(pkA))));
+
+        Assert.Equal(["a1", "a2"], changes.Select(c => c.Id));
+    }
+
+    [Fact]
+    public async Task ChangeFeed_WithPageSizeHint_ReturnsEveryChangeAcrossPages()
+    {
+        var container = await cosmos.NewContainerAsync("paged-feed", defaultTimeToLive: null, ct);
+        var pk = NewPartition();
+        for (var i = 0; i < 7; i++)
+        {
+            await container.CreateItemAsync(new TestItem($"p{i}", pk, "x", i), new PartitionKey(pk), cancellationToken: ct);
+        }
+
+        using var iterator = container.GetChangeFeedIterator<TestItem>(
+            ChangeFeedStartFrom.Beginning(), ChangeFeedMode.LatestVersion, new ChangeFeedRequestOptions { PageSizeHint = 3 });
+        var pages = new List<int>();
+        while (iterator.HasMoreResults)
+        {
+            var page = await iterator.ReadNextAsync(ct);
+            if (page.StatusCode == HttpStatusCode.NotModified)
+            {
+                break;
+            }
+
+            pages.Add(page.Count);
+        }
+
+        Assert.Equal(7, pages.Sum());
+        Assert.All(pages, p => Assert.True(p <= 3, $"a page held {p} items, more than the hint of 3"));
+    }
+
     private async Task SeedAsync(string pk, int count)
     {
         for (var i = 1; i <= count; i++)
