@@ -1,0 +1,91 @@
+using System.IO.Compression;
+using System.Text;
+using Microsoft.Extensions.Logging;
+using ServerlessBackOffice.Domain.Archive;
+
+namespace ServerlessBackOffice.Pipeline.Archive;
+
+/// <summary>
+/// Seals a business day at close — chains every record in canonical order, writes the manifest and its signature — and
+/// streams a day's bundle for auditors: a zip of the records, the seal and every published public key.
+/// </summary>
+public sealed partial class ArchiveDaySealer(IArchiveStore store, IArchiveSigningKeyProvider keys, ILogger<ArchiveDaySealer> logger)
+{
+    /// <summary>Seals a day. Sealing again is a no-op: a day is sealed once, and its seal is never rewritten.</summary>
+    public async Task<SealedDay> SealAsync(DateOnly businessDate, CancellationToken cancellationToken)
+    {
+        var records = new List<(string Name, byte[] Sha256, long Size)>();
+        await foreach (var record in store.ListAsync(businessDate, cancellationToken))
+        {
+            records.Add((record.Name, record.Sha256, record.Size));
+        }
+
+        var key = await keys.GetSigningKeyAsync(cancellationToken);
+        var seal = ArchiveSeal.SealHashes(businessDate, key, records);
+        if (!await store.WriteSealAsync(seal, cancellationToken))
+        {
+            LogAlreadySealed(businessDate);
+            var existing = await store.ReadSealAsync(businessDate, cancellationToken)
+                ?? throw new InvalidOperationException($"The archive reports {businessDate:yyyy-MM-dd} as sealed but has no seal.");
+            if (!ArchiveManifest.TryParse(existing[ArchiveFormat.ManifestPath], out var manifest, out var unreadable))
+            {
+                throw new InvalidOperationException($"The seal of {businessDate:yyyy-MM-dd} is unreadable: {unreadable}");
+            }
+
+            return new SealedDay(manifest!, existing[ArchiveFormat.ManifestPath], existing[ArchiveFormat.SignaturePath], manifest!.KeyId,
+                Encoding.UTF8.GetString(existing[ArchiveFormat.KeyPath(manifest.KeyId)]));
+        }
+
+        LogSealed(businessDate, records.Count, seal.Manifest.ChainHead);
+        return seal;
+    }
+
+    /// <summary>Writes a sealed day's bundle as a zip to <paramref name="destination"/>, record by record.</summary>
+    /// <exception cref="InvalidOperationException">The day is not sealed yet.</exception>
+    public async Task WriteBundleAsync(DateOnly businessDate, Stream destination, CancellationToken cancellationToken)
+    {
+        var seal = await store.ReadSealAsync(businessDate, cancellationToken)
+            ?? throw new InvalidOperationException($"{businessDate:yyyy-MM-dd} is not sealed; a bundle is only offered for sealed days.");
+        if (!ArchiveManifest.TryParse(seal[ArchiveFormat.ManifestPath], out var manifest, out var error) || manifest is null)
+        {
+            throw new InvalidOperationException($"The seal of {businessDate:yyyy-MM-dd} is unreadable: {error}");
+        }
+
+        await using var zip = new ZipArchive(destination, ZipArchiveMode.Create, leaveOpen: true);
+        foreach (var (path, bytes) in seal.OrderBy(f => f.Key, StringComparer.Ordinal))
+        {
+            await AddAsync(zip, path, new MemoryStream(bytes), cancellationToken);
+        }
+
+        foreach (var pem in await keys.GetPublicKeysAsync(cancellationToken))
+        {
+            var keyId = ArchiveSignature.KeyIdOfPem(pem);
+            if (keyId is not null && !seal.ContainsKey(ArchiveFormat.KeyPath(keyId)))
+            {
+                await AddAsync(zip, ArchiveFormat.KeyPath(keyId), new MemoryStream(Encoding.UTF8.GetBytes(pem)), cancellationToken);
+            }
+        }
+
+        foreach (var entry in manifest.Records)
+        {
+            await using var content = await store.OpenAsync(businessDate, entry.Name, cancellationToken)
+                ?? throw new InvalidOperationException($"Record {entry.Name} of {businessDate:yyyy-MM-dd} is listed in the seal but missing from the archive.");
+            await AddAsync(zip, ArchiveFormat.RecordsFolder + entry.Name, content, cancellationToken);
+        }
+    }
+
+    private static async Task AddAsync(ZipArchive zip, string path, Stream content, CancellationToken cancellationToken)
+    {
+        // A fixed timestamp keeps the bundle's bytes a function of the archive alone.
+        var entry = zip.CreateEntry(path, CompressionLevel.Optimal);
+        entry.LastWriteTime = new DateTimeOffset(2000, 1, 1, 0, 0, 0, TimeSpan.Zero);
+        await using var target = await entry.OpenAsync(cancellationToken);
+        await content.CopyToAsync(target, cancellationToken);
+    }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Sealed the archive of {BusinessDate} with {Records} records, chain head {ChainHead}")]
+    private partial void LogSealed(DateOnly businessDate, int records, string chainHead);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "The archive of {BusinessDate} was already sealed")]
+    private partial void LogAlreadySealed(DateOnly businessDate);
+}

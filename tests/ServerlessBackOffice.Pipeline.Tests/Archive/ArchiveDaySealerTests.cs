@@ -1,0 +1,127 @@
+using System.IO.Compression;
+using System.Text;
+using Microsoft.Extensions.Logging.Abstractions;
+using ServerlessBackOffice.Domain.Archive;
+using ServerlessBackOffice.Pipeline.Archive;
+
+namespace ServerlessBackOffice.Pipeline.Tests.Archive;
+
+/// <summary>Write-once archiving, sealing a day, and the bundle an auditor downloads and verifies offline.</summary>
+public sealed class ArchiveDaySealerTests : IDisposable
+{
+    private static readonly DateOnly Day = new(2026, 11, 24);
+    private readonly ArchiveSigningKey _key = ArchiveSigningKey.Generate();
+    private readonly InMemoryArchiveStore _store = new();
+
+    public void Dispose() => _key.Dispose();
+
+    private ArchiveDaySealer Sealer() => new(_store, new FixedSigningKeyProvider(_key), NullLogger<ArchiveDaySealer>.Instance);
+
+    private static ArchiveRecord Record(string name, string content) => new(Day, name, Encoding.UTF8.GetBytes(content), "application/json");
+
+    private async Task ArchiveSampleDayAsync()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        await _store.WriteAsync(Record("inbound/oms/T-1/v1.json", """{"tradeId":"T-1"}"""), ct);
+        await _store.WriteAsync(Record("outbound/replies/T-1/v1.json", """{"outcome":"Accepted"}"""), ct);
+        await _store.WriteAsync(Record("state/trades/T-1/v1.json", """{"state":"Captured"}"""), ct);
+    }
+
+    [Fact]
+    public async Task Write_IsOnceOnly_SameBytesAreANoOpAndDifferentBytesAConflict()
+    {
+        var ct = TestContext.Current.CancellationToken;
+
+        Assert.Equal(ArchiveWriteResult.Written, await _store.WriteAsync(Record("a.json", "1"), ct));
+        Assert.Equal(ArchiveWriteResult.AlreadyArchived, await _store.WriteAsync(Record("a.json", "1"), ct));
+        Assert.Equal(ArchiveWriteResult.Conflict, await _store.WriteAsync(Record("a.json", "2"), ct));
+
+        await using var stored = (await _store.OpenAsync(Day, "a.json", ct))!;
+        Assert.Equal("1", await new StreamReader(stored).ReadToEndAsync(ct));
+    }
+
+    [Fact]
+    public async Task Bundle_OfASealedDay_VerifiesOfflineWithTheTrustedKey()
+    {
+        await ArchiveSampleDayAsync();
+        var seal = await Sealer().SealAsync(Day, TestContext.Current.CancellationToken);
+        using var zipBytes = new MemoryStream();
+
+        await Sealer().WriteBundleAsync(Day, zipBytes, TestContext.Current.CancellationToken);
+
+        var result = ArchiveVerifier.Verify(ZipBundle.From(zipBytes.ToArray()), [_key.ExportPublicKeyPem()]);
+        Assert.True(result.IsIntact, string.Join("; ", result.Findings));
+        Assert.True(result.SignedByTrustedKey);
+        Assert.Equal(3, result.Manifest!.Records.Count);
+        Assert.Equal(seal.Manifest.ChainHead, result.Manifest.ChainHead);
+    }
+
+    [Fact]
+    public async Task Sealing_Again_ReturnsTheSameSealAndNeverRewritesIt()
+    {
+        await ArchiveSampleDayAsync();
+        var first = await Sealer().SealAsync(Day, TestContext.Current.CancellationToken);
+        await _store.WriteAsync(Record("late/record.json", "{}"), TestContext.Current.CancellationToken);
+
+        var second = await Sealer().SealAsync(Day, TestContext.Current.CancellationToken);
+
+        Assert.Equal(first.ManifestJson, second.ManifestJson);
+        Assert.Equal(first.Signature, second.Signature);
+    }
+
+    [Fact]
+    public async Task Bundle_WhenARecordWasChangedBehindTheStoresBack_FailsVerificationNamingIt()
+    {
+        await ArchiveSampleDayAsync();
+        await Sealer().SealAsync(Day, TestContext.Current.CancellationToken);
+        _store.TamperForTest(Day, "state/trades/T-1/v1.json", """{"state":"Settled"}""");
+        using var zipBytes = new MemoryStream();
+
+        await Sealer().WriteBundleAsync(Day, zipBytes, TestContext.Current.CancellationToken);
+
+        var finding = Assert.Single(ArchiveVerifier.Verify(ZipBundle.From(zipBytes.ToArray()), [_key.ExportPublicKeyPem()]).Findings);
+        Assert.Equal(VerificationProblem.RecordAltered, finding.Problem);
+        Assert.Equal("state/trades/T-1/v1.json", finding.Subject);
+    }
+
+    [Fact]
+    public async Task Bundle_OfAnUnsealedDay_IsRefused()
+    {
+        await ArchiveSampleDayAsync();
+
+        await Assert.ThrowsAsync<InvalidOperationException>(() => Sealer().WriteBundleAsync(Day, new MemoryStream(), TestContext.Current.CancellationToken));
+    }
+
+    [Fact]
+    public async Task Bundle_IsByteForByteTheSameEachTime()
+    {
+        await ArchiveSampleDayAsync();
+        await Sealer().SealAsync(Day, TestContext.Current.CancellationToken);
+        using var first = new MemoryStream();
+        using var second = new MemoryStream();
+
+        await Sealer().WriteBundleAsync(Day, first, TestContext.Current.CancellationToken);
+        await Sealer().WriteBundleAsync(Day, second, TestContext.Current.CancellationToken);
+
+        Assert.Equal(first.ToArray(), second.ToArray());
+    }
+
+    private sealed class ZipBundle(Dictionary<string, byte[]> files) : IArchiveBundle
+    {
+        public static ZipBundle From(byte[] zip)
+        {
+            using var archive = new ZipArchive(new MemoryStream(zip), ZipArchiveMode.Read);
+            return new ZipBundle(archive.Entries.ToDictionary(e => e.FullName, e =>
+            {
+                using var content = e.Open();
+                using var copy = new MemoryStream();
+                content.CopyTo(copy);
+                return copy.ToArray();
+            }));
+        }
+
+        public IEnumerable<string> Paths() => files.Keys;
+
+        public Stream? Open(string path) => files.TryGetValue(path, out var bytes) ? new MemoryStream(bytes) : null;
+    }
+}
