@@ -1,0 +1,266 @@
+using System.Text.Json;
+using Microsoft.Extensions.Logging;
+using ServerlessBackOffice.Domain.Capture;
+using ServerlessBackOffice.Pipeline.Ports;
+using ServerlessBackOffice.Topology;
+
+namespace ServerlessBackOffice.Pipeline.Capture;
+
+/// <summary>
+/// The capture stage: one OMS message in, exactly one outcome out. Pure decisions (parse, validate, enrich, lifecycle) come
+/// from the domain; the side effects are all here, in this order:
+/// <list type="number">
+/// <item>read the trade's document (<see cref="ITradeStore.GetAsync"/>), and finish any publication a crash left pending;</item>
+/// <item>on a state change, write the new state together with its outbox (reply, event) and archive entry in one conditional write;</item>
+/// <item>publish the outbox (<see cref="IMessagePublisher"/>) with deterministic message ids, archive (<see cref="ICaptureArchive"/>), clear the outbox;</item>
+/// <item>for outcomes that change nothing (duplicate, stale, rejected, dead-lettered): archive first (write-once), then publish the archived reply.</item>
+/// </list>
+/// Decision record 0010 explains why this stays consistent when the process dies between any two steps.
+/// </summary>
+public sealed partial class CaptureHandler
+{
+    /// <summary>Optimistic-concurrency retries before the message goes back to Service Bus for a later attempt.</summary>
+    public const int MaximumWriteAttempts = 5;
+
+    private readonly ITradeStore _trades;
+    private readonly IReferenceDataSource _referenceData;
+    private readonly IMessagePublisher _publisher;
+    private readonly ICaptureArchive _archive;
+    private readonly TimeProvider _clock;
+    private readonly CapturePolicy _policy;
+    private readonly ILogger<CaptureHandler> _logger;
+    private readonly int _maximumDeliveries;
+
+    /// <summary>Creates the handler over its ports.</summary>
+    public CaptureHandler(
+        ITradeStore trades,
+        IReferenceDataSource referenceData,
+        IMessagePublisher publisher,
+        ICaptureArchive archive,
+        TimeProvider clock,
+        CapturePolicy policy,
+        ILogger<CaptureHandler> logger)
+    {
+        _trades = trades;
+        _referenceData = referenceData;
+        _publisher = publisher;
+        _archive = archive;
+        _clock = clock;
+        _policy = policy;
+        _logger = logger;
+
+        // The last delivery is the one Service Bus would dead-letter silently; capture answers the OMS first.
+        _maximumDeliveries = Entities.OmsTrades.Properties.MaxDeliveryCount ?? 10;
+    }
+
+    /// <summary>Captures one inbound message. Transient failures throw (the message is retried) except on the last delivery.</summary>
+    public async Task<CaptureResult> HandleAsync(InboundMessage inbound, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(inbound);
+        var now = _clock.GetUtcNow();
+        try
+        {
+            return await CaptureAsync(inbound, now, cancellationToken);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException && inbound.DeliveryCount >= _maximumDeliveries)
+        {
+            LogDeadLettered(inbound.MessageId, inbound.DeliveryCount, ex.GetType().Name);
+            var rejection = new Rejection(ReasonCode.DeliveryLimitExceeded, $"Processing failed on all {inbound.DeliveryCount} deliveries: {ex.GetType().Name}.");
+            return await AnswerWithoutStateChangeAsync(inbound, now, null, CaptureOutcomeKind.DeadLettered, rejection, null, cancellationToken);
+        }
+    }
+
+    private async Task<CaptureResult> CaptureAsync(InboundMessage inbound, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        var parsed = OmsMessageParser.Parse(inbound.Body.Span);
+        if (parsed.Rejection is { } unreadable)
+        {
+            return await AnswerWithoutStateChangeAsync(inbound, now, null, CaptureOutcomeKind.Rejected, unreadable, null, cancellationToken);
+        }
+
+        var message = parsed.Message!;
+        var tradeId = message.TradeId is { Length: > 0 and <= OmsContract.MaximumIdLength } id ? id : null;
+
+        for (var attempt = 1; attempt <= MaximumWriteAttempts; attempt++)
+        {
+            var document = tradeId is null ? null : await _trades.GetAsync(tradeId, cancellationToken);
+            if (document is not null && document.HasPendingWork)
+            {
+                // A previous state change was stored but its publication did not finish: finish it first so events
+                // leave in version order.
+                document = await FlushAsync(document, cancellationToken);
+            }
+
+            if (document is not null && document.RecentInboundMessageIds.Contains(inbound.MessageId))
+            {
+                // This is a redelivery of a message whose state change is already stored (and now published).
+                return new CaptureResult(inbound.MessageId, CaptureOutcomeKind.Accepted, null, tradeId, MessageDisposition.Complete);
+            }
+
+            var referenceData = await _referenceData.GetCurrentAsync(cancellationToken);
+            var validation = TradeValidator.Validate(message, referenceData, _policy, now);
+            if (validation.Rejection is { } invalid)
+            {
+                return await AnswerWithoutStateChangeAsync(inbound, now, message, CaptureOutcomeKind.Rejected, invalid, null, cancellationToken);
+            }
+
+            var decision = TradeLifecycle.Decide(validation.Trade!, document?.State);
+            switch (decision)
+            {
+                case LifecycleDecision.Duplicate:
+                    return await AnswerWithoutStateChangeAsync(inbound, now, message, CaptureOutcomeKind.Duplicate, null, null, cancellationToken);
+                case LifecycleDecision.Stale stale:
+                    return await AnswerWithoutStateChangeAsync(inbound, now, message, CaptureOutcomeKind.Stale, null, stale.StoredVersion, cancellationToken);
+                case LifecycleDecision.Reject reject:
+                    return await AnswerWithoutStateChangeAsync(inbound, now, message, CaptureOutcomeKind.Rejected, reject.Rejection, null, cancellationToken);
+                case LifecycleDecision.Apply apply:
+                    var next = StateChange(inbound, now, message, apply, document);
+                    var written = await _trades.TryWriteAsync(next, document?.ETag, cancellationToken);
+                    if (!written.Written)
+                    {
+                        LogWriteConflict(tradeId!, inbound.MessageId, attempt);
+                        continue;
+                    }
+
+                    await FlushAsync(next with { ETag = written.ETag }, cancellationToken);
+                    LogOutcome(tradeId!, inbound.MessageId, CaptureOutcomeKind.Accepted, null, message.CorrelationId);
+                    return new CaptureResult(inbound.MessageId, CaptureOutcomeKind.Accepted, null, tradeId, MessageDisposition.Complete);
+                default:
+                    throw new System.Diagnostics.UnreachableException($"Unknown lifecycle decision {decision.GetType().Name}.");
+            }
+        }
+
+        // Five lost races in a row means heavy contention on one trade; let Service Bus redeliver later.
+        throw new InvalidOperationException($"Trade {tradeId} changed concurrently {MaximumWriteAttempts} times; retrying later.");
+    }
+
+    private static TradeDocument StateChange(InboundMessage inbound, DateTimeOffset now, OmsTradeMessage message, LifecycleDecision.Apply apply, TradeDocument? previous)
+    {
+        var state = apply.NewState;
+        var terms = state.Trade.Terms;
+        var reply = ReplyOf(inbound, message, CaptureOutcomeKind.Accepted, null, null) with
+        {
+            Message = $"{apply.EventType} version {terms.Version}.",
+            SettlementDate = TradeEventWire.Date(state.Trade.SettlementDate),
+            NetAmount = TradeEventWire.Text(state.Trade.Economics.Net.Amount),
+        };
+        var replyBody = JsonSerializer.Serialize(reply, CaptureJsonContext.Default.OmsReply);
+        var tradeEvent = TradeEventWire.From(state, apply.EventType, message.CorrelationId);
+        var eventMessage = new OutboundMessage(
+            Entities.TradeEvents.Name,
+            tradeEvent.EventId,
+            tradeEvent.EventType,
+            message.CorrelationId,
+            new Dictionary<string, string>(StringComparer.Ordinal) { [EventTypeProperty] = tradeEvent.EventType },
+            JsonSerializer.Serialize(tradeEvent, CaptureJsonContext.Default.TradeEventWire));
+
+        var recent = (previous?.RecentInboundMessageIds ?? []).Append(inbound.MessageId).TakeLast(TradeDocument.RecentInboundLimit).ToList();
+        return new TradeDocument(
+            terms.TradeId,
+            state,
+            [ReplyMessage(inbound, message.CorrelationId, reply.Outcome, replyBody), eventMessage],
+            new CaptureArchiveEntry(inbound.MessageId, now, inbound.Body, CaptureOutcomeKind.Accepted, null, replyBody),
+            recent,
+            previous?.ETag);
+    }
+
+    private async Task<TradeDocument> FlushAsync(TradeDocument document, CancellationToken cancellationToken)
+    {
+        foreach (var message in document.Outbox)
+        {
+            await _publisher.PublishAsync(message, cancellationToken);
+        }
+
+        if (document.PendingArchive is { } entry)
+        {
+            await _archive.ArchiveAsync(entry, cancellationToken);
+        }
+
+        var cleared = document with { Outbox = [], PendingArchive = null };
+        var written = await _trades.TryWriteAsync(cleared, document.ETag, cancellationToken);
+
+        // Losing this race is harmless: the winner read our outbox and publishes it again under the same message ids.
+        return written.Written ? cleared with { ETag = written.ETag } : cleared;
+    }
+
+    private async Task<CaptureResult> AnswerWithoutStateChangeAsync(
+        InboundMessage inbound,
+        DateTimeOffset now,
+        OmsTradeMessage? message,
+        CaptureOutcomeKind outcome,
+        Rejection? rejection,
+        long? storedVersion,
+        CancellationToken cancellationToken)
+    {
+        var reply = ReplyOf(inbound, message, outcome, rejection, storedVersion);
+        var replyBody = JsonSerializer.Serialize(reply, CaptureJsonContext.Default.OmsReply);
+
+        // Archive first: the archive is write-once per inbound id, so on a redelivery the first outcome is the one we repeat.
+        var stored = await _archive.ArchiveAsync(new CaptureArchiveEntry(inbound.MessageId, now, inbound.Body, outcome, rejection?.Code, replyBody), cancellationToken);
+        await _publisher.PublishAsync(ReplyMessage(inbound, message?.CorrelationId, OutcomeName(stored.Outcome), stored.ReplyBody), cancellationToken);
+
+        LogOutcome(message?.TradeId ?? string.Empty, inbound.MessageId, stored.Outcome, stored.ReasonCode, message?.CorrelationId);
+        return new CaptureResult(
+            inbound.MessageId,
+            stored.Outcome,
+            stored.ReasonCode,
+            message?.TradeId,
+            stored.Outcome == CaptureOutcomeKind.DeadLettered ? MessageDisposition.DeadLetter : MessageDisposition.Complete);
+    }
+
+    private static OmsReply ReplyOf(InboundMessage inbound, OmsTradeMessage? message, CaptureOutcomeKind outcome, Rejection? rejection, long? storedVersion) =>
+        new(
+            OmsContract.SchemaVersionV1,
+            inbound.MessageId,
+            message?.CorrelationId,
+            message?.TradeId,
+            message?.Version,
+            OutcomeName(outcome),
+            rejection?.Code.ToString(),
+            rejection?.Message ?? outcome switch
+            {
+                CaptureOutcomeKind.Duplicate => "This version was already captured with the same content.",
+                CaptureOutcomeKind.Stale => $"A higher version ({storedVersion}) is already captured.",
+                _ => outcome.ToString(),
+            },
+            storedVersion,
+            null,
+            null);
+
+    private static OutboundMessage ReplyMessage(InboundMessage inbound, string? correlationId, string outcome, string body) =>
+        new(
+            Entities.OmsReplies.Name,
+            ReplyMessageId(inbound.MessageId),
+            outcome,
+            correlationId,
+            new Dictionary<string, string>(StringComparer.Ordinal) { [OutcomeProperty] = outcome },
+            body);
+
+    /// <summary>The application property the trade-events subscriptions filter on.</summary>
+    public const string EventTypeProperty = "eventType";
+
+    /// <summary>The application property carrying the outcome on a reply.</summary>
+    public const string OutcomeProperty = "outcome";
+
+    /// <summary>The deterministic id of the reply to an inbound message.</summary>
+    public static string ReplyMessageId(string inboundMessageId) => inboundMessageId + ":reply";
+
+    /// <summary>The wire name of an outcome.</summary>
+    public static string OutcomeName(CaptureOutcomeKind outcome) => outcome switch
+    {
+        CaptureOutcomeKind.Accepted => "accepted",
+        CaptureOutcomeKind.Duplicate => "duplicate",
+        CaptureOutcomeKind.Stale => "stale",
+        CaptureOutcomeKind.Rejected => "rejected",
+        _ => "deadLettered",
+    };
+
+    [LoggerMessage(EventId = 5001, Level = LogLevel.Information, Message = "Captured {InboundMessageId} for trade {TradeId}: {Outcome} {ReasonCode} (correlation {CorrelationId})")]
+    private partial void LogOutcome(string tradeId, string inboundMessageId, CaptureOutcomeKind outcome, ReasonCode? reasonCode, string? correlationId);
+
+    [LoggerMessage(EventId = 5002, Level = LogLevel.Warning, Message = "Trade {TradeId} changed while {InboundMessageId} was being captured (attempt {Attempt}); re-reading")]
+    private partial void LogWriteConflict(string tradeId, string inboundMessageId, int attempt);
+
+    [LoggerMessage(EventId = 5003, Level = LogLevel.Error, Message = "Dead-lettering {InboundMessageId} after {DeliveryCount} deliveries ({ExceptionType})")]
+    private partial void LogDeadLettered(string inboundMessageId, int deliveryCount, string exceptionType);
+}
