@@ -1,8 +1,9 @@
 using Microsoft.Extensions.Logging.Abstractions;
 using ServerlessBackOffice.Domain.Ledger;
 using ServerlessBackOffice.Pipeline.Ledger;
+using Xunit;
 
-namespace ServerlessBackOffice.Pipeline.Tests.Ledger;
+namespace ServerlessBackOffice.Pipeline.Contracts;
 
 /// <summary>
 /// What every ledger store must do, whatever its technology: the in-memory store runs these here, the Cosmos store runs
@@ -18,10 +19,10 @@ public abstract class LedgerStoreContract
         var store = await CreateStoreAsync();
         var ct = TestContext.Current.CancellationToken;
         var loaded = await store.LoadAsync("T-1", ct);
-        var first = TradeLedger.PostTrade(loaded.State, LedgerPostingHandlerTests.Trade(), e => e);
+        var first = TradeLedger.PostTrade(loaded.State, LedgerTrades.Sample(), e => e);
         Assert.True(await store.TryCommitAsync(loaded, first, ct));
 
-        var second = TradeLedger.PostTrade(loaded.State, LedgerPostingHandlerTests.Trade(version: 2), e => e);
+        var second = TradeLedger.PostTrade(loaded.State, LedgerTrades.Sample(version: 2), e => e);
 
         Assert.False(await store.TryCommitAsync(loaded, second, ct));
         Assert.Equal(1, (await store.LoadAsync("T-1", ct)).State.Version);
@@ -34,7 +35,7 @@ public abstract class LedgerStoreContract
         // account's pending position is the sum of all of them.
         var store = await CreateStoreAsync();
         var handler = new LedgerPostingHandler(store, NullLogger<LedgerPostingHandler>.Instance);
-        var trades = Enumerable.Range(0, 200).Select(i => LedgerPostingHandlerTests.Trade($"T-{i}", quantity: i + 1)).ToList();
+        var trades = Enumerable.Range(0, 200).Select(i => LedgerTrades.Sample($"T-{i}", quantity: i + 1)).ToList();
         var deliveries = trades.Concat(trades).OrderBy(t => t.TradeId.GetHashCode(StringComparison.Ordinal)).ToList();
 
         await Parallel.ForEachAsync(deliveries, new ParallelOptions { MaxDegreeOfParallelism = 16, CancellationToken = TestContext.Current.CancellationToken },
@@ -65,8 +66,11 @@ public abstract class LedgerStoreContract
     }
 }
 
-/// <summary>The contract, against the in-memory store.</summary>
-public sealed class InMemoryLedgerStoreTests : LedgerStoreContract
+/// <summary>Sample trade versions for the ledger contracts.</summary>
+public static class LedgerTrades
 {
-    protected override Task<ILedgerStore> CreateStoreAsync() => Task.FromResult<ILedgerStore>(new InMemoryLedgerStore());
+    /// <summary>A valid buy of Apple for ACC-001 on 24 November 2026.</summary>
+    public static LedgerTrade Sample(string id = "T-1", int version = 1, decimal quantity = 100m, string account = "ACC-001") =>
+        new(id, version, "US-EQ", account, "W22LROWP2IHZNBB6K528", "HPFHU0OQ28E4N0NFVK49", "US0378331005", PostingSide.Buy,
+            quantity, "USD", 2, quantity * 230.10m, 11.51m, 0.57m, 0m, new DateOnly(2026, 11, 24), new DateOnly(2026, 11, 25));
 }
