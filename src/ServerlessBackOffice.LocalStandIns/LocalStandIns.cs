@@ -1,6 +1,8 @@
 using Azure.Storage.Blobs;
 using Microsoft.Azure.Cosmos;
+using System.Text.Json.Nodes;
 using Microsoft.Extensions.Logging;
+using ServerlessBackOffice.ServiceBusEmulator;
 using ServerlessBackOffice.Topology;
 
 namespace ServerlessBackOffice.LocalStandIns;
@@ -14,21 +16,42 @@ public sealed record LocalStandInsOptions
     /// <summary>Start the Cosmos stand-in. Default true; false when a real account or Microsoft's emulator is used.</summary>
     public bool Cosmos { get; init; } = true;
 
+    /// <summary>Start the Service Bus emulator (in this process). Default true.</summary>
+    public bool ServiceBus { get; init; } = true;
+
+    /// <summary>
+    /// The emulator's entities in the Config.json shape of Microsoft's emulator; null means every queue, topic and
+    /// subscription of <c>infra/topology.json</c>. Tests pass an empty object and create their own entities.
+    /// </summary>
+    public JsonObject? ServiceBusConfig { get; init; }
+
+    /// <summary>Where the Service Bus emulator logs; null logs nowhere.</summary>
+    public ILoggerFactory? LoggerFactory { get; init; }
+
     /// <summary>How often the Cosmos stand-in deletes expired items.</summary>
     public TimeSpan CosmosTtlSweepInterval { get; init; } = TimeSpan.FromSeconds(1);
 }
 
 /// <summary>
-/// The local stand-ins, started together on free loopback ports: Azurite (Blob Storage) and the Cosmos DB stand-in.
-/// Each child watches this process and exits with it; <see cref="DisposeAsync"/> kills them by PID.
+/// The local stand-ins, started together on free loopback ports: Azurite (Blob Storage), the Cosmos DB stand-in (both
+/// Node.js child processes that watch this process and exit with it; <see cref="DisposeAsync"/> kills them by PID) and
+/// the Service Bus emulator (in this process).
 /// </summary>
 public sealed class LocalStandIns : IAsyncDisposable
 {
-    private LocalStandIns(AzuriteProcess? azurite, CosmosStandInProcess? cosmos)
+    private LocalStandIns(AzuriteProcess? azurite, CosmosStandInProcess? cosmos, ServiceBusEmulatorServer? serviceBus)
     {
         Azurite = azurite;
         Cosmos = cosmos;
+        ServiceBus = serviceBus;
     }
+
+    /// <summary>The Service Bus emulator, when started; its in-process API creates and deletes entities.</summary>
+    public ServiceBusEmulatorServer? ServiceBus { get; }
+
+    /// <summary>The Service Bus connection string (<c>UseDevelopmentEmulator=true</c>, plain AMQP on loopback).</summary>
+    public string ServiceBusConnectionString =>
+        ServiceBus?.ConnectionString ?? throw new InvalidOperationException("The Service Bus emulator was not started.");
 
     /// <summary>Azurite, when started.</summary>
     public AzuriteProcess? Azurite { get; }
@@ -56,12 +79,31 @@ public sealed class LocalStandIns : IAsyncDisposable
         var cosmosTask = options.Cosmos
             ? CosmosStandInProcess.StartAsync(options.CosmosTtlSweepInterval, logger, cancellationToken)
             : Task.FromResult<CosmosStandInProcess?>(null)!;
+        ServiceBusEmulatorServer? serviceBus = null;
         try
         {
+            if (options.ServiceBus)
+            {
+                serviceBus = await ServiceBusEmulatorServer.StartAsync(
+                    new ServiceBusEmulatorOptions
+                    {
+                        Port = 0,
+                        Config = options.ServiceBusConfig ?? EmulatorConfig.FromTopology(TopologyDocument.Default),
+                        LoggerFactory = options.LoggerFactory,
+                    },
+                    cancellationToken);
+            }
+
             await Task.WhenAll(azuriteTask, cosmosTask);
         }
         catch
         {
+            if (serviceBus is not null)
+            {
+                await serviceBus.DisposeAsync();
+            }
+
+            await Task.WhenAll(azuriteTask, cosmosTask).ContinueWith(static _ => { }, TaskScheduler.Default);
             if (azuriteTask.IsCompletedSuccessfully && azuriteTask.Result is { } a)
             {
                 await a.DisposeAsync();
@@ -75,7 +117,7 @@ public sealed class LocalStandIns : IAsyncDisposable
             throw;
         }
 
-        return new LocalStandIns(azuriteTask.Result, cosmosTask.Result);
+        return new LocalStandIns(azuriteTask.Result, cosmosTask.Result, serviceBus);
     }
 
     /// <summary>A Cosmos client for the stand-in, configured by <see cref="LocalCosmos.ClientOptions"/>.</summary>
@@ -98,6 +140,11 @@ public sealed class LocalStandIns : IAsyncDisposable
             settings.AddRange(extra);
         }
 
+        if (ServiceBus is not null)
+        {
+            settings.Add(new(topology.ServiceBus.NamespaceAppSetting, ServiceBusConnectionString));
+        }
+
         if (Cosmos is not null)
         {
             settings.Add(new("CosmosConnection", CosmosConnectionString));
@@ -116,6 +163,11 @@ public sealed class LocalStandIns : IAsyncDisposable
     /// <summary>Stops every child by its PID.</summary>
     public async ValueTask DisposeAsync()
     {
+        if (ServiceBus is not null)
+        {
+            await ServiceBus.DisposeAsync();
+        }
+
         if (Cosmos is not null)
         {
             await Cosmos.DisposeAsync();
