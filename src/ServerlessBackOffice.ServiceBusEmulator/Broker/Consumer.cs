@@ -55,10 +55,10 @@ internal sealed class Consumer
         {
             var lockToken = new Guid(delivery.DeliveryTag.AsSpan());
             var error = _store.Settle(lockToken, requested, this);
-            if (error is not null)
-            {
-                outcome = new Rejected { Error = error };
-            }
+
+            // The service answers every successful settlement (complete, abandon, defer, dead-letter) with Accepted;
+            // the client treats any other outcome as a failure and reads the error from it.
+            outcome = error is null ? AmqpConstants.AcceptedOutcome : new Rejected { Error = error };
         }
 
         _link.DisposeDelivery(delivery, true, outcome);
