@@ -1,8 +1,11 @@
 using Microsoft.Azure.Functions.Worker.Builder;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
+using ServerlessBackOffice.Azure;
 
-// The composition root of the isolated-worker function app. Stage registrations are added by
-// AddBackOffice() as the stages land (see docs/decisions and the function-app issue).
+// The composition root of the isolated-worker function app: the same registrations the local day run uses.
 var builder = FunctionsApplication.CreateBuilder(args);
 builder.ConfigureFunctionsWebApplication();
+builder.Services.AddSingleton(TimeProvider.System);
+builder.Services.AddLedgerStage(builder.Configuration);
 builder.Build().Run();
