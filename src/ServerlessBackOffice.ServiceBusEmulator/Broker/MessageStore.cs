@@ -196,6 +196,7 @@ internal sealed class MessageStore
             if (consumer.SessionId is { } sessionId && _sessions.TryGetValue(sessionId, out var session) && session.LockedBy == consumer)
             {
                 session.LockedBy = null;
+                session.LockedUntil = DateTimeOffset.MinValue;
 
                 // Locks taken under a session end with the session: its messages become available to the next owner.
                 foreach (var message in _locked.Values.Where(m => m.LockedBy == consumer).ToList())
@@ -535,6 +536,7 @@ internal sealed class MessageStore
                 {
                     var owner = session.LockedBy;
                     session.LockedBy = null;
+                    session.LockedUntil = DateTimeOffset.MinValue;
                     owner.Close(new Error { Condition = AmqpNames.SessionLockLost, Description = "The session lock has expired." });
                 }
             }
