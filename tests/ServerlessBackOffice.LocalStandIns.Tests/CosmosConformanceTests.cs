@@ -494,6 +494,45 @@ public sealed class CosmosConformanceTests : IClassFixture<CosmosClassFixture>
         Assert.All(pages, p => Assert.True(p <= 3, $"a page held {p} items, more than the hint of 3"));
     }
 
+    [Fact]
+    public async Task PatchAndDelete_WhenIdIsMissing_ReturnNotFound()
+    {
+        var pk = new PartitionKey(NewPartition());
+
+        using var patch = await Items.PatchItemStreamAsync("missing", pk, [PatchOperation.Set("/name", "x")], cancellationToken: ct);
+        using var delete = await Items.DeleteItemStreamAsync("missing", pk, cancellationToken: ct);
+        using var replace = await Items.ReplaceItemStreamAsync(new MemoryStream("{\"id\":\"missing\",\"pk\":\"none\"}"u8.ToArray()), "missing", pk, cancellationToken: ct);
+
+        Assert.Equal(HttpStatusCode.NotFound, patch.StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, delete.StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, replace.StatusCode);
+    }
+
+    [Fact]
+    public async Task ReadMany_ReturnsTheExistingItemsOfSeveralPartitions()
+    {
+        var (pkA, pkB) = (NewPartition(), NewPartition());
+        await Items.CreateItemAsync(new TestItem("m1", pkA, "x", 1), new PartitionKey(pkA), cancellationToken: ct);
+        await Items.CreateItemAsync(new TestItem("m2", pkB, "x", 2), new PartitionKey(pkB), cancellationToken: ct);
+
+        var response = await Items.ReadManyItemsAsync<TestItem>(
+            [("m1", new PartitionKey(pkA)), ("m2", new PartitionKey(pkB)), ("absent", new PartitionKey(pkA))], cancellationToken: ct);
+
+        Assert.Equal(["m1", "m2"], response.Select(i => i.Id).Order());
+    }
+
+    [Fact]
+    public async Task Query_WithTop_ReturnsAtMostThatMany()
+    {
+        var pk = NewPartition();
+        await SeedAsync(pk, 5);
+
+        var results = await DrainAsync(Items.GetItemQueryIterator<TestItem>(
+            new QueryDefinition("SELECT TOP 2 * FROM c WHERE c.pk = @pk ORDER BY c.quantity").WithParameter("@pk", pk)));
+
+        Assert.Equal([1, 2], results.Select(r => r.Quantity));
+    }
+
     private async Task SeedAsync(string pk, int count)
     {
         for (var i = 1; i <= count; i++)
