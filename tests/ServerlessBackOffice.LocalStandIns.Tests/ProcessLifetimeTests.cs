@@ -23,6 +23,20 @@ public sealed class ProcessLifetimeTests
     }
 
     [Fact]
+    public async Task Start_PassesThisProcessIdToEveryChildToWatch()
+    {
+        Assert.SkipUnless(OperatingSystem.IsLinux(), "Reads the children's command lines from /proc.");
+        await using var standIns = await LocalStandIns.StartAsync(new LocalStandInsOptions { ServiceBus = false }, logger: null, ct);
+        var ours = Environment.ProcessId.ToString(CultureInfo.InvariantCulture);
+
+        foreach (var pid in standIns.ProcessIds)
+        {
+            var arguments = (await File.ReadAllTextAsync($"/proc/{pid}/cmdline", ct)).Split('\0');
+            Assert.Contains(ours, arguments);
+        }
+    }
+
+    [Fact]
     public async Task CosmosStandIn_WhenItsParentIsKilled_Exits()
     {
         var root = RepositoryLayout.FindRoot();
