@@ -14,6 +14,7 @@ internal static class BackOfficeCommand
         root.Subcommands.Add(RunDayCommand.Create());
         root.Subcommands.Add(TopologyCommand.Create());
         root.Subcommands.Add(VerifyCommand.Create());
+        root.Subcommands.Add(EmulatorsCommand.Create());
         return root;
     }
 }
