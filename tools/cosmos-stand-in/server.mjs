@@ -7,6 +7,7 @@
 // Prints "cosmos-stand-in ready on http://HOST:PORT/" once it accepts connections.
 import { createRequire } from "node:module";
 import { randomUUID } from "node:crypto";
+import { appendFileSync } from "node:fs";
 import { watchParent } from "./parent-watch.mjs";
 import { readRecords, decodeOperation, encodeResults, OperationType } from "./batch-codec.mjs";
 
@@ -234,7 +235,7 @@ function changeFeed(req, res, collection) {
 
 async function batch(req, res, collection) {
   const body = await readBody(req);
-  if (process.env.COSMOS_STAND_IN_DUMP) (await import("node:fs")).appendFileSync(process.env.COSMOS_STAND_IN_DUMP, `${JSON.stringify(req.headers)}\n${body.toString("hex")}\n`);
+  dumpBatch(req, body);
   let operations;
   try {
     operations = readRecords(body).map(decodeOperation);
@@ -271,6 +272,12 @@ async function batch(req, res, collection) {
       ? { statusCode: r.statusCode }
       : { statusCode: r.statusCode, eTag: r.body && r.body._etag, resourceBody: r.body && r.body.id ? r.body : undefined });
   return sendBinary(res, anyFailed ? 207 : 200, encodeResults(replies));
+}
+
+// COSMOS_STAND_IN_DUMP=<file> appends each batch request's headers and body (hex), to debug the codec against the SDK.
+function dumpBatch(req, body) {
+  const file = process.env.COSMOS_STAND_IN_DUMP;
+  if (file) appendFileSync(file, `${JSON.stringify(req.headers)}\n${body.toString("hex")}\n`);
 }
 
 function execute(collection, op, id, partitionKey) {
