@@ -103,7 +103,8 @@ internal sealed class StoredMessage : IMessageProperties
     /// <param name="headerDeliveryCount">The AMQP header delivery-count: failed prior deliveries (the client adds one on receive).</param>
     public AmqpMessage ToAmqpMessage(uint headerDeliveryCount)
     {
-        using var source = MessageContent.Open(_content.Encoded);
+        // The decoded sections are shared read-only by every delivery of this content, on any thread.
+        var source = _content.Template;
         AmqpMessage message;
         if ((source.BodyType & SectionFlag.Data) != 0)
         {
@@ -194,6 +195,9 @@ internal sealed class StoredMessage : IMessageProperties
     {
         public required byte[] Encoded { get; init; }
 
+        /// <summary>The sender's message decoded once; its sections are only ever read.</summary>
+        public required AmqpMessage Template { get; init; }
+
         public string? MessageId { get; init; }
 
         public string? CorrelationId { get; init; }
@@ -225,7 +229,7 @@ internal sealed class StoredMessage : IMessageProperties
 
         public static MessageContent Decode(byte[] encoded)
         {
-            using var message = Open(encoded);
+            var message = Open(encoded);
             var properties = message.Properties;
             var user = new Dictionary<string, object?>(StringComparer.Ordinal);
             if (message.ApplicationProperties is not null)
@@ -252,6 +256,7 @@ internal sealed class StoredMessage : IMessageProperties
             return new MessageContent
             {
                 Encoded = encoded,
+                Template = message,
                 MessageId = properties?.MessageId?.ToString(),
                 CorrelationId = properties?.CorrelationId?.ToString(),
                 SessionId = properties?.GroupId,
