@@ -46,25 +46,28 @@ public sealed class InMemoryTradeStore : ITradeStore
 public sealed class InMemoryMessagePublisher : IMessagePublisher
 {
     private readonly ConcurrentQueue<OutboundMessage> _published = new();
-    private readonly ConcurrentDictionary<string, OutboundMessage> _distinct = new(StringComparer.Ordinal);
 
     /// <summary>Every publish call, in order, duplicates included.</summary>
     public IReadOnlyList<OutboundMessage> Published => [.. _published];
 
     /// <summary>The messages a duplicate-detecting entity would deliver: the first of each (destination, message id).</summary>
-    public IReadOnlyList<OutboundMessage> Delivered => [.. _published.Where(m => ReferenceEquals(_distinct[Key(m)], m))];
+    public IReadOnlyList<OutboundMessage> Delivered
+    {
+        get
+        {
+            var seen = new HashSet<string>(StringComparer.Ordinal);
+            return [.. _published.Where(m => seen.Add(m.Destination + "/" + m.MessageId))];
+        }
+    }
 
     /// <inheritdoc />
     public Task PublishAsync(OutboundMessage message, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(message);
         cancellationToken.ThrowIfCancellationRequested();
-        _distinct.TryAdd(Key(message), message);
         _published.Enqueue(message);
         return Task.CompletedTask;
     }
-
-    private static string Key(OutboundMessage message) => message.Destination + "/" + message.MessageId;
 }
 
 /// <summary>A write-once in-memory archive keyed by inbound message id.</summary>
