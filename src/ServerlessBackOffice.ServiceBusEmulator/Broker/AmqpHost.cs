@@ -357,7 +357,8 @@ internal sealed class AmqpHost : IRuntimeProvider
         }
 
         if (!long.TryParse(expiry, NumberStyles.None, CultureInfo.InvariantCulture, out var expirySeconds)
-            || DateTimeOffset.FromUnixTimeSeconds(expirySeconds) < _broker.TimeProvider.GetUtcNow())
+            // Clients sign with their wall clock, so expiry is judged by it too, not by the broker's (possibly fake) clock.
+            || DateTimeOffset.FromUnixTimeSeconds(expirySeconds) < TimeProvider.System.GetUtcNow())
         {
             return "ExpiredToken: The token is expired.";
         }
