@@ -9,7 +9,8 @@ namespace ServerlessBackOffice.ServiceBusEmulator.Tests;
 /// </summary>
 public sealed class ThroughputBenchmark(BrokerFixture broker, ITestOutputHelper output) : IClassFixture<BrokerFixture>
 {
-    private const int Messages = 20_000;
+    private static readonly int Messages =
+        int.TryParse(Environment.GetEnvironmentVariable("SERVICEBUS_EMULATOR_BENCHMARK_MESSAGES"), out var n) && n >= 400 ? n / 400 * 400 : 20_000;
 
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
 

@@ -288,7 +288,16 @@ internal sealed class MessageStore
     {
         foreach (var (consumer, message, lockToken) in sends)
         {
-            consumer.Send(message, lockToken);
+            try
+            {
+                consumer.Send(message, lockToken);
+            }
+            catch (Exception ex) when (ex is AmqpException or InvalidOperationException or ObjectDisposedException)
+            {
+                // The link closed between taking the message and sending it: a peek-locked message stays locked and
+                // comes back when its lock expires, as it would after a lost delivery on the service.
+                message.Dispose();
+            }
         }
     }
 
