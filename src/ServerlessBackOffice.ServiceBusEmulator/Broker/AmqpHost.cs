@@ -73,7 +73,7 @@ internal sealed class AmqpHost : IRuntimeProvider
             connection = new AmqpConnection(args.Transport, (ProtocolHeader)args.UserToken, false, _settings!, connectionSettings);
             connection.Closed += (sender, _) => _connections.TryRemove((AmqpConnection)sender!, out byte _);
             _connections[connection] = 0;
-            _ = OpenAsync(connection);
+            _ = OpenAsync(connection, CancellationToken.None);
         }
         catch (Exception ex) when (ex is AmqpException or InvalidOperationException or IOException)
         {
@@ -81,11 +81,14 @@ internal sealed class AmqpHost : IRuntimeProvider
         }
     }
 
-    private static async Task OpenAsync(AmqpConnection connection)
+    private static async Task OpenAsync(AmqpConnection connection, CancellationToken cancellationToken)
     {
+        // A client that never finishes the handshake must not hold the connection forever.
+        using var handshake = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        handshake.CancelAfter(TimeSpan.FromSeconds(60));
         try
         {
-            await connection.OpenAsync(TimeSpan.FromSeconds(60)).ConfigureAwait(false);
+            await connection.OpenAsync(handshake.Token).ConfigureAwait(false);
         }
         catch (Exception ex) when (ex is AmqpException or TimeoutException or IOException or OperationCanceledException or ObjectDisposedException)
         {
@@ -111,11 +114,11 @@ internal sealed class AmqpHost : IRuntimeProvider
     }
 
     IAsyncResult ILinkFactory.BeginOpenLink(AmqpLink link, TimeSpan timeout, AsyncCallback callback, object state) =>
-        TaskToAsyncResult.Begin(OpenLinkAsync(link, timeout), callback, state);
+        TaskToAsyncResult.Begin(OpenLinkAsync(link, timeout, CancellationToken.None), callback, state);
 
     void ILinkFactory.EndOpenLink(IAsyncResult result) => TaskToAsyncResult.End(result);
 
-    private async Task OpenLinkAsync(AmqpLink link, TimeSpan timeout)
+    private async Task OpenLinkAsync(AmqpLink link, TimeSpan timeout, CancellationToken cancellationToken)
     {
         var address = link.IsReceiver
             ? ((Target)link.Settings.Target).Address?.ToString()
@@ -164,7 +167,7 @@ internal sealed class AmqpHost : IRuntimeProvider
             }
 
             var wait = link.Settings.Properties?.TryGetValue<uint>(AmqpNames.Timeout, out var ms) == true ? TimeSpan.FromMilliseconds(ms) : timeout;
-            var locked = await store.LockSessionAsync(requested as string, wait, CancellationToken.None).ConfigureAwait(false);
+            var locked = await store.LockSessionAsync(requested as string, wait, cancellationToken).ConfigureAwait(false);
             if (locked is not { } session)
             {
                 throw requested is string sid
