@@ -25,6 +25,26 @@ public sealed class CaptureFlowTests
     }
 
     [Fact]
+    public async Task Capture_PublishesTheFullTradeWithDecimalStringsFeeSourcesAndTheRoundingRule()
+    {
+        var capture = new InMemoryCapture();
+        await capture.Handler.HandleAsync(new OmsJsonBuilder().With(m => m with { Isin = "GB0005405286", Mic = "XLON", Currency = "GBP", Account = "ACC-UK-001", Quantity = "10000", Price = "9.874", CorrelationId = "corr-uk" }).Inbound("m-uk"), _ct);
+
+        var published = Assert.Single(capture.Publisher.Delivered, m => m.Destination == Entities.TradeEvents.Name);
+        var tradeEvent = System.Text.Json.JsonSerializer.Deserialize(published.Body, CaptureJsonContext.Default.TradeEventWire)!;
+
+        Assert.Equal(("TradeCaptured", "corr-uk", "corr-uk"), (published.Subject, published.CorrelationId, tradeEvent.CorrelationId));
+        Assert.Equal("98740.00", tradeEvent.Gross);
+        Assert.Equal("98.74", tradeEvent.Commission); // PB-10BP: 10 bp of 98,740
+        var sdrt = Assert.Single(tradeEvent.Fees);
+        Assert.Equal(("UK_SDRT", "493.70"), (sdrt.Code, sdrt.Amount)); // 0.5% of 98,740
+        Assert.Contains("Finance Act 1986", sdrt.Source, StringComparison.Ordinal);
+        Assert.Equal(98_740.00m + 98.74m + 493.70m, decimal.Parse(tradeEvent.Net, System.Globalization.CultureInfo.InvariantCulture));
+        Assert.Equal(("2026-11-26", "LDN-CASH", "HPFHU0OQ28E4N0NFVK49"), (tradeEvent.SettlementDate, tradeEvent.BookId, tradeEvent.CustodianLei)); // T+2 in CREST
+        Assert.Equal(Domain.Trading.MoneyRounding.RuleName, tradeEvent.RoundingRule);
+    }
+
+    [Fact]
     public async Task Capture_SameVersionResentWithDifferentContent_IsRejectedAsAConflict()
     {
         var capture = new InMemoryCapture();
