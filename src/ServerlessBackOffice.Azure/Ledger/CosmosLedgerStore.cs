@@ -15,11 +15,14 @@ namespace ServerlessBackOffice.Azure.Ledger;
 /// </summary>
 public sealed class CosmosLedgerStore(Container container) : ILedgerStore
 {
+    /// <summary>The logical partition of a trade's ledger documents: the trade id (see docs/ledger.md, "Storage").</summary>
+    public static string PartitionKeyFor(string tradeId) => tradeId;
+
     public async Task<LoadedTradeLedger> LoadAsync(string tradeId, CancellationToken cancellationToken)
     {
         try
         {
-            var response = await container.ReadItemAsync<StateDocument>(LedgerDocuments.StateId, new PartitionKey(tradeId), cancellationToken: cancellationToken);
+            var response = await container.ReadItemAsync<StateDocument>(LedgerDocuments.StateId, new PartitionKey(PartitionKeyFor(tradeId)), cancellationToken: cancellationToken);
             return new LoadedTradeLedger(response.Resource.ToState(), response.ETag);
         }
         catch (CosmosException ex) when (ex.StatusCode == HttpStatusCode.NotFound)
@@ -33,7 +36,7 @@ public sealed class CosmosLedgerStore(Container container) : ILedgerStore
         ArgumentNullException.ThrowIfNull(loaded);
         ArgumentNullException.ThrowIfNull(decision);
         var tradeId = decision.State.TradeId;
-        var batch = container.CreateTransactionalBatch(new PartitionKey(tradeId));
+        var batch = container.CreateTransactionalBatch(new PartitionKey(PartitionKeyFor(tradeId)));
         var sequence = loaded.State.EntryCount;
         foreach (var entry in decision.Outcome.Entries)
         {
