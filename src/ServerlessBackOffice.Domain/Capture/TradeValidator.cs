@@ -66,7 +66,7 @@ public static class TradeValidator
         // Every required field is present from here on; the null-forgiving operators below rely on Missing().
         if (!IsId(message.TradeId!) || !IsId(message.Account!) || (message.CorrelationId is { } c && !IsId(c)))
         {
-            return Invalid(ReasonCode.InvalidField, $"tradeId, account and correlationId must be 1 to {OmsContract.MaximumIdLength} printable ASCII characters.");
+            return Invalid(ReasonCode.InvalidField, $"tradeId, account and correlationId must be 1 to {OmsContract.MaximumIdLength} characters of A-Z, a-z, 0-9, '.', '_', ':' and '-'.");
         }
 
         var version = message.Version!.Value;
@@ -289,9 +289,10 @@ public static class TradeValidator
             return false;
         }
 
+        // A deliberately small alphabet: ids become Cosmos document ids and blob names, where '/', '\\', '?' and '#' are not allowed.
         foreach (var ch in value)
         {
-            if (ch is < '!' or > '~')
+            if (!char.IsAsciiLetterOrDigit(ch) && ch is not ('.' or '_' or ':' or '-'))
             {
                 return false;
             }
