@@ -21,6 +21,8 @@ public sealed class BundleResult(ArchiveDaySealer sealer, DateOnly businessDate)
         response.StatusCode = StatusCodes.Status200OK;
         response.ContentType = "application/zip";
         response.Headers.ContentDisposition = $"attachment; filename=\"{FileName}\"";
-        await sealer.WriteBundleAsync(businessDate, response.Body, context.HttpContext.RequestAborted);
+        await using var body = new DeferredSynchronousWriteStream(response.Body);
+        await sealer.WriteBundleAsync(businessDate, body, context.HttpContext.RequestAborted);
+        await body.FlushAsync(context.HttpContext.RequestAborted);
     }
 }

@@ -157,6 +157,20 @@ public sealed class AuditorFunctionsTests : IDisposable
     }
 
     [Fact]
+    public async Task TheBundle_StreamsIntoABodyThatCannotSeekAndRefusesSynchronousWrites_AsKestrelsDoes()
+    {
+        await ArchiveAndSealADayAsync();
+        var request = Request(Auditor);
+        var body = new ResponseBodyStream();
+        request.HttpContext.Response.Body = body;
+
+        var result = await Functions().DownloadBundleAsync(request, "2026-11-24", _ct);
+        await result.ExecuteResultAsync(new ActionContext(request.HttpContext, new RouteData(), new ActionDescriptor()));
+
+        Assert.True(ArchiveVerifier.Verify(ZipBundle.From(body.Written), [_key.ExportPublicKeyPem()]).IsIntact);
+    }
+
+    [Fact]
     public async Task TheBundleOfADayNotYetSealed_IsNotFound()
     {
         await _store.WriteAsync(new ArchiveRecord(ArchivedDay, "a.json", "{}"u8.ToArray(), "application/json"), _ct);
@@ -223,6 +237,45 @@ public sealed class AuditorFunctionsTests : IDisposable
         await Assert.ThrowsAsync<IOException>(() => Functions(store.Object).ListDaysAsync(Request(Auditor), _ct));
 
         store.Verify(s => s.DaysAsync(It.IsAny<CancellationToken>()), Times.Never());
+    }
+
+    /// <summary>Like an HTTP response body: forward only, and (AllowSynchronousIO off) no synchronous writes or flushes.</summary>
+    private sealed class ResponseBodyStream : Stream
+    {
+        private readonly MemoryStream _written = new();
+
+        public byte[] Written => _written.ToArray();
+
+        public override bool CanRead => false;
+
+        public override bool CanSeek => false;
+
+        public override bool CanWrite => true;
+
+        public override long Length => throw new NotSupportedException();
+
+        public override long Position { get => _written.Length; set => throw new NotSupportedException(); }
+
+        public override void Flush() => throw new InvalidOperationException("Synchronous operations are disallowed.");
+
+        public override Task FlushAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+        public override void Write(byte[] buffer, int offset, int count) => throw new InvalidOperationException("Synchronous operations are disallowed.");
+
+        public override ValueTask WriteAsync(ReadOnlyMemory<byte> buffer, CancellationToken cancellationToken = default)
+        {
+            _written.Write(buffer.Span);
+            return ValueTask.CompletedTask;
+        }
+
+        public override Task WriteAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
+            WriteAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
+
+        public override int Read(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+
+        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+
+        public override void SetLength(long value) => throw new NotSupportedException();
     }
 
     private sealed class ZipBundle(Dictionary<string, byte[]> files) : IArchiveBundle
