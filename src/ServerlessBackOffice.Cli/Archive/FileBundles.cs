@@ -1,4 +1,3 @@
-using System.IO.Compression;
 using ServerlessBackOffice.Domain.Archive;
 
 namespace ServerlessBackOffice.Cli.Archive;
@@ -21,17 +20,4 @@ internal sealed class FolderBundle(DirectoryInfo root) : IArchiveBundle
 
         return File.Exists(full) ? File.OpenRead(full) : null;
     }
-}
-
-/// <summary>A bundle downloaded as one zip file, read in place.</summary>
-internal sealed class ZipBundle(ZipArchive zip) : IArchiveBundle
-{
-    private readonly Dictionary<string, ZipArchiveEntry> _entries = zip.Entries
-        .Where(e => !e.FullName.EndsWith('/'))
-        .GroupBy(e => e.FullName, StringComparer.Ordinal)
-        .ToDictionary(g => g.Key, g => g.First(), StringComparer.Ordinal);
-
-    public IEnumerable<string> Paths() => _entries.Keys;
-
-    public Stream? Open(string path) => _entries.TryGetValue(path, out var entry) ? entry.Open() : null;
 }

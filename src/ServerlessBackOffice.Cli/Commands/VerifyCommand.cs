@@ -44,7 +44,7 @@ internal static class VerifyCommand
                 try
                 {
                     using var zip = ZipFile.OpenRead(target.FullName);
-                    result = ArchiveVerifier.Verify(new ZipBundle(zip), trusted);
+                    result = ArchiveVerifier.Verify(new ZipArchiveBundle(zip), trusted);
                 }
                 catch (InvalidDataException ex)
                 {

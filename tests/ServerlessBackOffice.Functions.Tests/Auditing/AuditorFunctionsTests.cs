@@ -1,4 +1,3 @@
-using System.IO.Compression;
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
@@ -151,7 +150,7 @@ public sealed class AuditorFunctionsTests : IDisposable
         Assert.Equal(200, response.StatusCode);
         Assert.Equal("application/zip", response.ContentType);
         Assert.Equal("attachment; filename=\"archive-2026-11-24.zip\"", response.Headers.ContentDisposition.ToString());
-        var verification = ArchiveVerifier.Verify(ZipBundle.From(((MemoryStream)response.Body).ToArray()), [_key.ExportPublicKeyPem()]);
+        var verification = ArchiveVerifier.Verify(ZipArchiveBundle.Open(((MemoryStream)response.Body).ToArray()), [_key.ExportPublicKeyPem()]);
         Assert.True(verification.IsIntact, string.Join("; ", verification.Findings));
         Assert.Equal(2, verification.Manifest!.Records.Count);
     }
@@ -167,7 +166,7 @@ public sealed class AuditorFunctionsTests : IDisposable
         var result = await Functions().DownloadBundleAsync(request, "2026-11-24", _ct);
         await result.ExecuteResultAsync(new ActionContext(request.HttpContext, new RouteData(), new ActionDescriptor()));
 
-        Assert.True(ArchiveVerifier.Verify(ZipBundle.From(body.Written), [_key.ExportPublicKeyPem()]).IsIntact);
+        Assert.True(ArchiveVerifier.Verify(ZipArchiveBundle.Open(body.Written), [_key.ExportPublicKeyPem()]).IsIntact);
     }
 
     [Fact]
@@ -278,22 +277,4 @@ public sealed class AuditorFunctionsTests : IDisposable
         public override void SetLength(long value) => throw new NotSupportedException();
     }
 
-    private sealed class ZipBundle(Dictionary<string, byte[]> files) : IArchiveBundle
-    {
-        public static ZipBundle From(byte[] zip)
-        {
-            using var archive = new ZipArchive(new MemoryStream(zip), ZipArchiveMode.Read);
-            return new ZipBundle(archive.Entries.ToDictionary(e => e.FullName, e =>
-            {
-                using var content = e.Open();
-                using var copy = new MemoryStream();
-                content.CopyTo(copy);
-                return copy.ToArray();
-            }));
-        }
-
-        public IEnumerable<string> Paths() => files.Keys;
-
-        public Stream? Open(string path) => files.TryGetValue(path, out var bytes) ? new MemoryStream(bytes) : null;
-    }
 }

@@ -175,7 +175,7 @@ public sealed class BlobArchiveStoreTests(AzuriteFixture azurite) : IAsyncLifeti
 
         await Sealer().WriteBundleAsync(Day, zip, _ct);
 
-        var result = ArchiveVerifier.Verify(ZipBundle.From(zip.ToArray()), [_key.ExportPublicKeyPem()]);
+        var result = ArchiveVerifier.Verify(ZipArchiveBundle.Open(zip.ToArray()), [_key.ExportPublicKeyPem()]);
         Assert.True(result.IsIntact, string.Join("; ", result.Findings));
         Assert.True(result.SignedByTrustedKey);
         Assert.Equal(3, result.Manifest!.Records.Count);
@@ -193,7 +193,7 @@ public sealed class BlobArchiveStoreTests(AzuriteFixture azurite) : IAsyncLifeti
 
         await Sealer().WriteBundleAsync(Day, zip, _ct);
 
-        var finding = Assert.Single(ArchiveVerifier.Verify(ZipBundle.From(zip.ToArray()), [_key.ExportPublicKeyPem()]).Findings);
+        var finding = Assert.Single(ArchiveVerifier.Verify(ZipArchiveBundle.Open(zip.ToArray()), [_key.ExportPublicKeyPem()]).Findings);
         Assert.Equal(VerificationProblem.RecordAltered, finding.Problem);
         Assert.Equal("state/trades/T-1/v1.json", finding.Subject);
     }
@@ -213,7 +213,7 @@ public sealed class BlobArchiveStoreTests(AzuriteFixture azurite) : IAsyncLifeti
         Assert.Equal(name, again);
         Assert.Equal(etag, (await _container.GetBlobClient(name).GetPropertiesAsync(cancellationToken: _ct)).Value.ETag);
         var bytes = (await _container.GetBlobClient(name).DownloadContentAsync(_ct)).Value.Content.ToArray();
-        Assert.True(ArchiveVerifier.Verify(ZipBundle.From(bytes), [_key.ExportPublicKeyPem()]).IsIntact);
+        Assert.True(ArchiveVerifier.Verify(ZipArchiveBundle.Open(bytes), [_key.ExportPublicKeyPem()]).IsIntact);
         Assert.DoesNotContain(await _store.ListAsync(Day, _ct).ToListAsync(_ct), r => r.Name.Contains("bundle", StringComparison.Ordinal));
     }
 

@@ -1,4 +1,3 @@
-using System.IO.Compression;
 using System.Text;
 using Microsoft.Extensions.Logging.Abstractions;
 using ServerlessBackOffice.Domain.Archive;
@@ -49,7 +48,7 @@ public sealed class ArchiveDaySealerTests : IDisposable
 
         await Sealer().WriteBundleAsync(Day, zipBytes, TestContext.Current.CancellationToken);
 
-        var result = ArchiveVerifier.Verify(ZipBundle.From(zipBytes.ToArray()), [_key.ExportPublicKeyPem()]);
+        var result = ArchiveVerifier.Verify(ZipArchiveBundle.Open(zipBytes.ToArray()), [_key.ExportPublicKeyPem()]);
         Assert.True(result.IsIntact, string.Join("; ", result.Findings));
         Assert.True(result.SignedByTrustedKey);
         Assert.Equal(3, result.Manifest!.Records.Count);
@@ -79,7 +78,7 @@ public sealed class ArchiveDaySealerTests : IDisposable
 
         await Sealer().WriteBundleAsync(Day, zipBytes, TestContext.Current.CancellationToken);
 
-        var finding = Assert.Single(ArchiveVerifier.Verify(ZipBundle.From(zipBytes.ToArray()), [_key.ExportPublicKeyPem()]).Findings);
+        var finding = Assert.Single(ArchiveVerifier.Verify(ZipArchiveBundle.Open(zipBytes.ToArray()), [_key.ExportPublicKeyPem()]).Findings);
         Assert.Equal(VerificationProblem.RecordAltered, finding.Problem);
         Assert.Equal("state/trades/T-1/v1.json", finding.Subject);
     }
@@ -106,22 +105,4 @@ public sealed class ArchiveDaySealerTests : IDisposable
         Assert.Equal(first.ToArray(), second.ToArray());
     }
 
-    private sealed class ZipBundle(Dictionary<string, byte[]> files) : IArchiveBundle
-    {
-        public static ZipBundle From(byte[] zip)
-        {
-            using var archive = new ZipArchive(new MemoryStream(zip), ZipArchiveMode.Read);
-            return new ZipBundle(archive.Entries.ToDictionary(e => e.FullName, e =>
-            {
-                using var content = e.Open();
-                using var copy = new MemoryStream();
-                content.CopyTo(copy);
-                return copy.ToArray();
-            }));
-        }
-
-        public IEnumerable<string> Paths() => files.Keys;
-
-        public Stream? Open(string path) => files.TryGetValue(path, out var bytes) ? new MemoryStream(bytes) : null;
-    }
 }
