@@ -15,6 +15,7 @@ internal static class BackOfficeCommand
         root.Subcommands.Add(TopologyCommand.Create());
         root.Subcommands.Add(VerifyCommand.Create());
         root.Subcommands.Add(EmulatorsCommand.Create());
+        root.Subcommands.Add(ExportLedgerCommand.Create());
         return root;
     }
 }
