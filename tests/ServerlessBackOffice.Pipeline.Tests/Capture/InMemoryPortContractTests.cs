@@ -1,17 +1,17 @@
+using ServerlessBackOffice.Pipeline.Contracts;
 using ServerlessBackOffice.Pipeline.InMemory;
 using ServerlessBackOffice.Pipeline.Ports;
-using ServerlessBackOffice.Capture.Contracts;
 
 namespace ServerlessBackOffice.Pipeline.Tests.Capture;
 
 public sealed class InMemoryTradeStoreContractTests : TradeStoreContract
 {
-    protected override ITradeStore CreateStore() => new InMemoryTradeStore();
+    protected override Task<ITradeStore> CreateStoreAsync() => Task.FromResult<ITradeStore>(new InMemoryTradeStore());
 }
 
 public sealed class InMemoryCaptureArchiveContractTests : CaptureArchiveContract
 {
-    protected override ICaptureArchive CreateArchive() => new InMemoryCaptureArchive();
+    protected override Task<ICaptureArchive> CreateArchiveAsync() => Task.FromResult<ICaptureArchive>(new InMemoryCaptureArchive());
 }
 
 public sealed class InMemoryMessagePublisherContractTests : MessagePublisherContract

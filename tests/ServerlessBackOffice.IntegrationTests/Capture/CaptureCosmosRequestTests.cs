@@ -1,0 +1,106 @@
+using System.Text;
+using Microsoft.Azure.Cosmos;
+using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Time.Testing;
+using ServerlessBackOffice.Azure;
+using ServerlessBackOffice.Azure.Capture;
+using ServerlessBackOffice.Domain.Capture;
+using ServerlessBackOffice.LocalStandIns;
+using ServerlessBackOffice.Pipeline.Capture;
+using ServerlessBackOffice.Pipeline.InMemory;
+using ServerlessBackOffice.Pipeline.ReferenceData;
+
+namespace ServerlessBackOffice.IntegrationTests.Capture;
+
+/// <summary>
+/// The Cosmos requests capture spends per message, counted on the wire by an SDK request handler: the product's budget is
+/// six Cosmos writes per trade across all stages, and capture's share is two (the state with its outbox, then the cleared
+/// outbox), plus one point read.
+/// </summary>
+public sealed class CaptureCosmosRequestTests(CaptureCosmosFixture fixture) : IClassFixture<CaptureCosmosFixture>
+{
+    private static readonly DateTimeOffset Now = new(2026, 11, 24, 16, 0, 0, TimeSpan.Zero);
+
+    private static InboundMessage Oms(string tradeId, int version, string action, string quantity, string messageId) => new(
+        messageId,
+        Encoding.UTF8.GetBytes($$"""
+            {"schemaVersion":"1","tradeId":"{{tradeId}}","version":{{version}},"action":"{{action}}","executionTimestamp":"2026-11-24T15:30:12.345Z",
+             "tradeDate":"2026-11-24","account":"ACC-US-001","side":"buy","isin":"US0378331005","mic":"XNAS","quantity":"{{quantity}}","price":"187.25",
+             "priceType":"perUnit","currency":"USD","counterpartyLei":"W22LROWP2IHZNBB6K528","correlationId":"corr-{{tradeId}}"}
+            """),
+        1);
+
+    [Fact]
+    public async Task Capture_SpendsOneReadAndTwoWritesPerStateChange_AndOneReadForARedelivery()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var counter = new CountingHandler();
+        var options = CosmosSerialization.Apply(LocalCosmos.ClientOptions(fixture.ConnectionString));
+        options.CustomHandlers.Add(counter);
+        using var client = new CosmosClient(fixture.ConnectionString, options);
+        var container = await CosmosTradeStoreTests.CreateTradesContainerAsync(client, ct);
+        var handler = new CaptureHandler(
+            new CosmosTradeStore(container), new InMemoryReferenceDataSource(ReferenceDataJson.LoadEmbedded()), new InMemoryMessagePublisher(),
+            new InMemoryCaptureArchive(), new FakeTimeProvider(Now), CapturePolicy.Default, NullLogger<CaptureHandler>.Instance);
+        const int trades = 20;
+
+        counter.Reset();
+        for (var i = 0; i < trades; i++)
+        {
+            var result = await handler.HandleAsync(Oms($"T-{i}", 1, "new", "100", $"M-{i}"), ct);
+            Assert.Equal(CaptureOutcomeKind.Accepted, result.Outcome);
+        }
+
+        Assert.Equal((trades, trades * 2), (counter.Reads, counter.Writes));
+
+        counter.Reset();
+        Assert.Equal(CaptureOutcomeKind.Accepted, (await handler.HandleAsync(Oms("T-0", 2, "amend", "150", "M-0-2"), ct)).Outcome);
+        Assert.Equal((1, 2), (counter.Reads, counter.Writes));
+
+        counter.Reset();
+        Assert.Equal(CaptureOutcomeKind.Accepted, (await handler.HandleAsync(Oms("T-0", 2, "amend", "150", "M-0-2"), ct)).Outcome);
+        Assert.Equal(CaptureOutcomeKind.Duplicate, (await handler.HandleAsync(Oms("T-0", 2, "amend", "150", "M-0-2-resent"), ct)).Outcome);
+        Assert.Equal((2, 0), (counter.Reads, counter.Writes));
+
+        counter.Reset();
+        var unknownIsin = new InboundMessage("M-bad", Encoding.UTF8.GetBytes(Encoding.UTF8.GetString(Oms("T-bad", 1, "new", "100", "M-bad").Body.Span).Replace("US0378331005", "US0378331006", StringComparison.Ordinal)), 1);
+        Assert.Equal(CaptureOutcomeKind.Rejected, (await handler.HandleAsync(unknownIsin, ct)).Outcome);
+        Assert.Equal((1, 0), (counter.Reads, counter.Writes));
+
+        counter.Reset();
+        Assert.Equal(CaptureOutcomeKind.Rejected, (await handler.HandleAsync(new InboundMessage("M-garbage", "not json"u8.ToArray(), 1), ct)).Outcome);
+        Assert.Equal((0, 0), (counter.Reads, counter.Writes));
+    }
+
+    /// <summary>Counts document reads and writes (not the SDK's account, container and partition-range metadata requests).</summary>
+    private sealed class CountingHandler : RequestHandler
+    {
+        private int _reads;
+        private int _writes;
+
+        public int Reads => Volatile.Read(ref _reads);
+
+        public int Writes => Volatile.Read(ref _writes);
+
+        public void Reset()
+        {
+            Interlocked.Exchange(ref _reads, 0);
+            Interlocked.Exchange(ref _writes, 0);
+        }
+
+        public override Task<ResponseMessage> SendAsync(RequestMessage request, CancellationToken cancellationToken)
+        {
+            if (IsDocumentRequest(request))
+            {
+                Interlocked.Increment(ref request.Method == HttpMethod.Get ? ref _reads : ref _writes);
+            }
+
+            return base.SendAsync(request, cancellationToken);
+        }
+
+        // Item operations address ".../colls/<container>/docs/<id>", except a create, which POSTs to the container itself.
+        private static bool IsDocumentRequest(RequestMessage request) =>
+            request.RequestUri.OriginalString.Contains("/colls/", StringComparison.Ordinal)
+            && (request.RequestUri.OriginalString.Contains("/docs", StringComparison.Ordinal) || request.Method == HttpMethod.Post);
+    }
+}
