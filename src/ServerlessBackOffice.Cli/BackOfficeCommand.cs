@@ -16,6 +16,7 @@ internal static class BackOfficeCommand
         root.Subcommands.Add(VerifyCommand.Create());
         root.Subcommands.Add(EmulatorsCommand.Create());
         root.Subcommands.Add(ExportLedgerCommand.Create());
+        root.Subcommands.Add(ReplayCommand.Create());
         return root;
     }
 }

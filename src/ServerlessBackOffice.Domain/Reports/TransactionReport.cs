@@ -63,25 +63,35 @@ public static class TransactionReport
     /// <summary>Writes the document; records are written in the order given (callers sort them for determinism).</summary>
     public static void Write(TextWriter output, IEnumerable<TransactionReportRecord> records)
     {
-        ArgumentNullException.ThrowIfNull(output);
         ArgumentNullException.ThrowIfNull(records);
+        using var writer = new TransactionReportWriter(output);
+        foreach (var record in records)
+        {
+            writer.Write(record);
+        }
+    }
+
+    internal static XmlWriter Begin(TextWriter output)
+    {
+        ArgumentNullException.ThrowIfNull(output);
         var settings = new XmlWriterSettings { Indent = true, IndentChars = "  ", NewLineChars = "\n", Encoding = new System.Text.UTF8Encoding(false) };
-        using var xml = XmlWriter.Create(output, settings);
+        var xml = XmlWriter.Create(output, settings);
         xml.WriteStartDocument();
         xml.WriteStartElement("Document", Namespace);
         xml.WriteStartElement("FinInstrmRptgTxRpt", Namespace);
-        foreach (var record in records)
-        {
-            WriteRecord(xml, record);
-        }
+        return xml;
+    }
 
+    internal static void End(XmlWriter xml)
+    {
         xml.WriteEndElement();
         xml.WriteEndElement();
         xml.WriteEndDocument();
     }
 
-    private static void WriteRecord(XmlWriter xml, TransactionReportRecord r)
+    internal static void WriteRecord(XmlWriter xml, TransactionReportRecord r)
     {
+        ArgumentNullException.ThrowIfNull(r);
         xml.WriteStartElement("Tx", Namespace);
         if (r.ReportStatus == "CANC")
         {
@@ -158,4 +168,30 @@ public static class TransactionReport
     }
 
     private static string Number(decimal value) => value.ToString(CultureInfo.InvariantCulture);
+}
+
+/// <summary>Writes a transaction report one record at a time, so a million-trade day streams; disposing ends the document.</summary>
+public sealed class TransactionReportWriter : IDisposable
+{
+    private readonly XmlWriter _xml;
+
+    /// <summary>Starts the document on <paramref name="output"/>.</summary>
+    public TransactionReportWriter(TextWriter output) => _xml = TransactionReport.Begin(output);
+
+    /// <summary>The number of records written.</summary>
+    public int Count { get; private set; }
+
+    /// <summary>Writes one record.</summary>
+    public void Write(TransactionReportRecord record)
+    {
+        TransactionReport.WriteRecord(_xml, record);
+        Count++;
+    }
+
+    /// <summary>Ends the document and flushes it.</summary>
+    public void Dispose()
+    {
+        TransactionReport.End(_xml);
+        _xml.Dispose();
+    }
 }

@@ -1,0 +1,227 @@
+using System.Text;
+using Microsoft.Extensions.Logging;
+using ServerlessBackOffice.Domain.Reports;
+using ServerlessBackOffice.Pipeline.Archive;
+using ServerlessBackOffice.Pipeline.Ports;
+
+namespace ServerlessBackOffice.Pipeline.EndOfDay;
+
+/// <summary>What one book's close did.</summary>
+/// <param name="Book">The book.</param>
+/// <param name="BusinessDate">Its business date.</param>
+/// <param name="Inputs">The number of records its reports were computed from.</param>
+/// <param name="Written">Report records written now (0 when the book had closed before: a re-run changes nothing).</param>
+public sealed record BookCloseResult(string Book, DateOnly BusinessDate, int Inputs, int Written);
+
+/// <summary>What a run of the end of day did.</summary>
+/// <param name="Books">Each book closed (or found closed).</param>
+/// <param name="Sealed">Whether the day is sealed now (every book of reference data closed).</param>
+public sealed record EndOfDayResult(IReadOnlyList<BookCloseResult> Books, bool Sealed);
+
+/// <summary>
+/// The end of day of a business date, for the books whose close passed. Side effects, in order:
+/// <list type="number">
+/// <item>For each book: fix the book's inputs — the day's records as listed now, or, when the book closed before, the records its
+/// archived inputs file names — and compute its reports from those records alone with <see cref="DayReportBuilder"/>.</item>
+/// <item>Archive every report as <c>reports/&lt;book&gt;.&lt;report&gt;</c>, the inputs file first (it is the close's commit point),
+/// then deliver each to every <see cref="IReportSink"/>. A re-run recomputes from the same inputs, so it writes identical bytes:
+/// the archive answers AlreadyArchived and nothing changes. A different report under an existing name is a bug and throws.</item>
+/// <item>When every book of reference data has closed: seal the day (<see cref="ArchiveDaySealer"/>, once) and deliver its bundle.</item>
+/// </list>
+/// <c>backoffice replay</c> runs the same builder on a bundle and must reproduce every report byte for byte.
+/// </summary>
+public sealed partial class EndOfDayHandler(
+    IArchiveStore archive,
+    ArchiveDaySealer sealer,
+    IEnumerable<IReportSink> sinks,
+    IReferenceDataSource referenceData,
+    EndOfDayOptions options,
+    ILogger<EndOfDayHandler> logger)
+{
+    /// <summary>The name under which the day's bundle is delivered to the sinks.</summary>
+    public const string BundleFileName = "archive-bundle.zip";
+
+    private readonly IReadOnlyList<IReportSink> _sinks = [.. sinks];
+
+    /// <summary>Closes the given books of a business date (each as of its close instant), then seals the day if every book has closed.</summary>
+    public async Task<EndOfDayResult> CloseAsync(DateOnly businessDate, IReadOnlyList<BookClose> closes, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(closes);
+        var results = new List<BookCloseResult>();
+        foreach (var close in closes.Where(c => c.BusinessDate == businessDate).OrderBy(c => c.Book, StringComparer.Ordinal))
+        {
+            results.Add(await CloseBookAsync(close, cancellationToken));
+        }
+
+        var data = await referenceData.GetCurrentAsync(cancellationToken);
+        var sealedNow = false;
+        if (await AllClosedAsync(businessDate, data.Books.Keys, cancellationToken))
+        {
+            await sealer.SealAsync(businessDate, cancellationToken);
+            await DeliverBundleAsync(businessDate, cancellationToken);
+            sealedNow = true;
+        }
+
+        return new EndOfDayResult(results, sealedNow);
+    }
+
+    /// <summary>Whether a book's business date has closed: its inputs file is archived.</summary>
+    public async Task<bool> IsClosedAsync(DateOnly businessDate, string book, CancellationToken cancellationToken)
+    {
+        var inputs = await archive.OpenAsync(businessDate, ReportFolders.RecordName(ReportFiles.For(book, ReportFiles.Inputs)), cancellationToken);
+        if (inputs is null)
+        {
+            return false;
+        }
+
+        await inputs.DisposeAsync();
+        return true;
+    }
+
+    private async Task<bool> AllClosedAsync(DateOnly businessDate, IEnumerable<string> books, CancellationToken cancellationToken)
+    {
+        foreach (var book in books)
+        {
+            if (!await IsClosedAsync(businessDate, book, cancellationToken))
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
+
+    private async Task<BookCloseResult> CloseBookAsync(BookClose close, CancellationToken cancellationToken)
+    {
+        var (parameters, records) = await InputsAsync(close, cancellationToken);
+        var files = new InMemoryReportFiles();
+        using (var builder = new DayReportBuilder(parameters, ReportFolders.FromTopology(), files))
+        {
+            await foreach (var (name, content, sha256) in ReadAheadAsync(close.BusinessDate, records, cancellationToken))
+            {
+                builder.Add(name, content, sha256);
+            }
+
+            builder.Complete();
+        }
+
+        var written = 0;
+        // The inputs file goes first: once archived, the book is closed and every later run recomputes from exactly it.
+        foreach (var (fileName, content) in files.Files.OrderBy(f => f.Key.EndsWith(ReportFiles.Inputs, StringComparison.Ordinal) ? 0 : 1)
+                     .ThenBy(f => f.Key, StringComparer.Ordinal))
+        {
+            var result = await archive.WriteAsync(
+                new ArchiveRecord(close.BusinessDate, ReportFolders.RecordName(fileName), content, ContentType(fileName)), cancellationToken);
+            if (result == ArchiveWriteResult.Conflict)
+            {
+                LogReportConflict(close.Book, close.BusinessDate, fileName);
+                throw new InvalidOperationException(
+                    $"The archived report {fileName} of {close.BusinessDate:yyyy-MM-dd} differs from the one recomputed from the same inputs: the reports are not deterministic.");
+            }
+
+            if (result == ArchiveWriteResult.Written)
+            {
+                written++;
+            }
+
+            foreach (var sink in _sinks)
+            {
+                if (await sink.WriteAsync(close.BusinessDate, fileName, new MemoryStream(content, writable: false), cancellationToken) == ReportSinkResult.Conflict)
+                {
+                    LogReportConflict(close.Book, close.BusinessDate, fileName);
+                }
+            }
+        }
+
+        LogBookClosed(close.Book, close.BusinessDate, records.Count, written);
+        return new BookCloseResult(close.Book, close.BusinessDate, records.Count, written);
+    }
+
+    private async Task<(DayReportParameters Parameters, IReadOnlyList<(string Name, byte[]? Sha256)> Records)> InputsAsync(BookClose close, CancellationToken cancellationToken)
+    {
+        var archived = await archive.OpenAsync(close.BusinessDate, ReportFolders.RecordName(ReportFiles.For(close.Book, ReportFiles.Inputs)), cancellationToken);
+        if (archived is not null)
+        {
+            // Closed before: recompute from the records it was closed with, and only those, hashing what is read.
+            await using (archived)
+            {
+                using var reader = new StreamReader(archived, Encoding.UTF8);
+                var (parameters, records, problem) = ReportFiles.ReadInputs(reader, close.Book);
+                if (parameters is null)
+                {
+                    throw new InvalidOperationException($"The archived inputs of {close.Book} on {close.BusinessDate:yyyy-MM-dd} are unreadable: {problem}");
+                }
+
+                return (parameters, [.. records.Select(r => (r.Name, (byte[]?)null))]);
+            }
+        }
+
+        var listed = new List<(string, byte[]?)>();
+        await foreach (var record in archive.ListAsync(close.BusinessDate, cancellationToken))
+        {
+            if (DayReportBuilder.IsInput(record.Name))
+            {
+                listed.Add((record.Name, record.Sha256));
+            }
+        }
+
+        listed.Sort((a, b) => string.CompareOrdinal(a.Item1, b.Item1));
+        return (new DayReportParameters(close.BusinessDate, close.ClosedAt, options.FirmLei, [close.Book]), listed);
+    }
+
+    // Reads records in name order with a bounded number in flight, so a blob store's latency is paid once per window, not per record.
+    private async IAsyncEnumerable<(string Name, byte[] Content, byte[]? Sha256)> ReadAheadAsync(
+        DateOnly businessDate, IReadOnlyList<(string Name, byte[]? Sha256)> records, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        var window = new Queue<(string Name, byte[]? Sha256, Task<byte[]> Read)>();
+        var next = 0;
+        while (next < records.Count || window.Count > 0)
+        {
+            while (next < records.Count && window.Count < Math.Max(1, options.ReadAhead))
+            {
+                var (name, sha) = records[next++];
+                window.Enqueue((name, sha, ReadAllAsync(businessDate, name, cancellationToken)));
+            }
+
+            var head = window.Dequeue();
+            yield return (head.Name, await head.Read, head.Sha256);
+        }
+    }
+
+    private async Task<byte[]> ReadAllAsync(DateOnly businessDate, string name, CancellationToken cancellationToken)
+    {
+        await using var stream = await archive.OpenAsync(businessDate, name, cancellationToken)
+            ?? throw new InvalidOperationException($"Record {name} of {businessDate:yyyy-MM-dd} was listed but cannot be read.");
+        using var buffer = new MemoryStream();
+        await stream.CopyToAsync(buffer, cancellationToken);
+        return buffer.ToArray();
+    }
+
+    private async Task DeliverBundleAsync(DateOnly businessDate, CancellationToken cancellationToken)
+    {
+        if (_sinks.Count == 0)
+        {
+            return;
+        }
+
+        using var bundle = new MemoryStream();
+        await sealer.WriteBundleAsync(businessDate, bundle, cancellationToken);
+        foreach (var sink in _sinks)
+        {
+            bundle.Position = 0;
+            await sink.WriteAsync(businessDate, BundleFileName, bundle, cancellationToken);
+        }
+    }
+
+    private static string ContentType(string fileName) =>
+        fileName.EndsWith(".csv", StringComparison.Ordinal) ? "text/csv"
+        : fileName.EndsWith(".xml", StringComparison.Ordinal) ? "application/xml"
+        : fileName.EndsWith(".html", StringComparison.Ordinal) ? "text/html"
+        : "application/octet-stream";
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Closed book {Book} for {BusinessDate}: {Inputs} records read, {Written} reports archived now")]
+    private partial void LogBookClosed(string book, DateOnly businessDate, int inputs, int written);
+
+    [LoggerMessage(Level = LogLevel.Critical, Message = "Report {FileName} of book {Book} for {BusinessDate} differs from the one already delivered")]
+    private partial void LogReportConflict(string book, DateOnly businessDate, string fileName);
+}
