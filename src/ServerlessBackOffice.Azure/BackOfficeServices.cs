@@ -1,10 +1,16 @@
+using Azure.Core;
 using Azure.Identity;
+using Azure.Messaging.ServiceBus;
 using Microsoft.Azure.Cosmos;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using ServerlessBackOffice.Azure.Archive;
 using ServerlessBackOffice.Azure.Ledger;
+using ServerlessBackOffice.Azure.Messaging;
+using ServerlessBackOffice.Pipeline.Archive;
 using ServerlessBackOffice.Pipeline.Ledger;
+using ServerlessBackOffice.Pipeline.Ports;
 using ServerlessBackOffice.Topology;
 
 namespace ServerlessBackOffice.Azure;
@@ -22,7 +28,64 @@ public static class BackOfficeServices
     /// <summary>The setting with the Cosmos account endpoint, for managed identity (Azure).</summary>
     public const string CosmosEndpointSetting = "CosmosConnection__accountEndpoint";
 
-    /// <summary>Registers the Cosmos client: a connection string when configured, otherwise the endpoint with DefaultAzureCredential.</summary>
+    /// <summary>
+    /// Registers everything the stages share — the clock, the Service Bus client and publisher (archiving every outbound
+    /// message first), the archive — and every stage. The function app's Program.cs and the local day run both call this;
+    /// the day run registers its simulated <see cref="TimeProvider"/> first, which wins because every registration here
+    /// is a TryAdd.
+    /// </summary>
+    public static IServiceCollection AddBackOffice(this IServiceCollection services, IConfiguration configuration)
+    {
+        ArgumentNullException.ThrowIfNull(configuration);
+        services.TryAddSingleton(TimeProvider.System);
+        services.AddBackOfficeServiceBus(configuration);
+        services.AddArchiveOnAzure(configuration);
+        services.TryAddSingleton<IMessagePublisher>(sp => new ArchivingMessagePublisher(
+            new ServiceBusMessagePublisher(sp.GetRequiredService<ServiceBusClient>()),
+            sp.GetRequiredService<IArchiveStore>(),
+            sp.GetRequiredService<TimeProvider>()));
+        services.AddLedgerStage(configuration);
+        return services;
+    }
+
+    /// <summary>
+    /// Registers the Service Bus client from the trigger's own connection setting: a connection string locally, or
+    /// <c>&lt;setting&gt;__fullyQualifiedNamespace</c> with the managed identity in Azure (what infra/main.bicep writes).
+    /// </summary>
+    public static IServiceCollection AddBackOfficeServiceBus(this IServiceCollection services, IConfiguration configuration)
+    {
+        ArgumentNullException.ThrowIfNull(configuration);
+        var setting = TopologyDocument.Default.ServiceBus.NamespaceAppSetting;
+        services.TryAddSingleton(_ =>
+        {
+            var options = new ServiceBusClientOptions { Identifier = "ServerlessBackOffice" };
+            var connectionString = configuration[setting];
+            if (!string.IsNullOrWhiteSpace(connectionString))
+            {
+                return new ServiceBusClient(connectionString, options);
+            }
+
+            var ns = configuration[$"{setting}:fullyQualifiedNamespace"]
+                ?? throw new InvalidOperationException($"Configure {setting} (a connection string, locally) or {setting}__fullyQualifiedNamespace (with managed identity).");
+            return new ServiceBusClient(ns, Credential(configuration, setting), options);
+        });
+        return services;
+    }
+
+    /// <summary>
+    /// The identity a connection uses in Azure: the user-assigned managed identity named by <c>&lt;section&gt;__clientId</c>
+    /// (what infra/main.bicep writes), otherwise <see cref="DefaultAzureCredential"/> (a developer's own login).
+    /// </summary>
+    public static TokenCredential Credential(IConfiguration configuration, string section)
+    {
+        ArgumentNullException.ThrowIfNull(configuration);
+        var clientId = configuration[$"{section}:clientId"];
+        return string.IsNullOrWhiteSpace(clientId)
+            ? new DefaultAzureCredential()
+            : new ManagedIdentityCredential(ManagedIdentityId.FromUserAssignedClientId(clientId));
+    }
+
+    /// <summary>Registers the Cosmos client: a connection string when configured, otherwise the endpoint with the managed identity.</summary>
     public static IServiceCollection AddBackOfficeCosmos(this IServiceCollection services, IConfiguration configuration)
     {
         ArgumentNullException.ThrowIfNull(configuration);
@@ -41,9 +104,15 @@ public static class BackOfficeServices
                 }));
             }
 
-            var accountEndpoint = configuration[CosmosEndpointSetting]
+            var accountEndpoint = configuration[CosmosEndpointSetting] ?? configuration[$"{CosmosConnectionSetting}:accountEndpoint"]
                 ?? throw new InvalidOperationException($"Configure {CosmosConnectionSetting} (a connection string, locally) or {CosmosEndpointSetting} (the account endpoint, with managed identity).");
-            return new CosmosClient(accountEndpoint, new DefaultAzureCredential(), CosmosSerialization.Apply(new CosmosClientOptions { ApplicationName = "ServerlessBackOffice" }));
+            return new CosmosClient(accountEndpoint, Credential(configuration, CosmosConnectionSetting), CosmosSerialization.Apply(new CosmosClientOptions
+            {
+                ApplicationName = "ServerlessBackOffice",
+                // 429s are retried by the SDK honouring retry-after; what is left surfaces as a transient failure and the message is redelivered.
+                MaxRetryAttemptsOnRateLimitedRequests = 9,
+                MaxRetryWaitTimeOnRateLimitedRequests = TimeSpan.FromSeconds(30),
+            }));
         });
         return services;
     }

@@ -7,7 +7,6 @@ using ServerlessBackOffice.Functions.Auditing;
 // The composition root of the isolated-worker function app: the same registrations the local day run uses.
 var builder = FunctionsApplication.CreateBuilder(args);
 builder.ConfigureFunctionsWebApplication();
-builder.Services.AddSingleton(TimeProvider.System);
-builder.Services.AddLedgerStage(builder.Configuration);
+builder.Services.AddBackOffice(builder.Configuration);
 builder.Services.AddAuditorApi(builder.Configuration);
 builder.Build().Run();

@@ -49,15 +49,6 @@ public sealed class CommandLineTests
     }
 
     [Fact]
-    public async Task RunDay_EchoesTheBusinessDateAndSeedItRunsWith()
-    {
-        var (exitCode, output, _) = await RunAsync("run-day", "--date", "2026-11-24", "--seed", "7", "--trades", "10");
-
-        Assert.Equal(0, exitCode);
-        Assert.Contains("--date 2026-11-24 --seed 7 --trades 10", output, StringComparison.Ordinal);
-    }
-
-    [Fact]
     public async Task TopologyShow_ListsEveryEntityWithItsAppSetting()
     {
         var (exitCode, output, _) = await RunAsync("topology", "show");

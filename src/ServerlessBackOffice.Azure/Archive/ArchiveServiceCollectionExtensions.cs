@@ -19,21 +19,21 @@ namespace ServerlessBackOffice.Azure.Archive;
 /// </summary>
 public static class ArchiveServiceCollectionExtensions
 {
-    /// <summary>Registers <see cref="IArchiveStore"/>, the signing key provider, <see cref="ArchiveDaySealer"/>, read links and the bundle publisher.</summary>
+    /// <summary>Registers (each only if not registered yet) <see cref="IArchiveStore"/>, the signing key provider, <see cref="ArchiveDaySealer"/>, read links and the bundle publisher.</summary>
     public static IServiceCollection AddArchiveOnAzure(this IServiceCollection services, IConfiguration configuration)
     {
         ArgumentNullException.ThrowIfNull(configuration);
         services.TryAddSingleton(TimeProvider.System);
-        services.AddSingleton(_ => ArchiveClients.From(configuration));
-        services.AddSingleton<IArchiveStore>(sp => new BlobArchiveStore(sp.GetRequiredService<ArchiveClients>().Container, sp.GetRequiredService<ILogger<BlobArchiveStore>>()));
-        services.AddSingleton<IArchiveSigningKeyProvider>(sp => SigningKeys(configuration, sp));
-        services.AddSingleton<ArchiveDaySealer>();
-        services.AddSingleton<IArchiveReadLinks>(sp =>
+        services.TryAddSingleton(_ => ArchiveClients.From(configuration));
+        services.TryAddSingleton<IArchiveStore>(sp => new BlobArchiveStore(sp.GetRequiredService<ArchiveClients>().Container, sp.GetRequiredService<ILogger<BlobArchiveStore>>()));
+        services.TryAddSingleton<IArchiveSigningKeyProvider>(sp => SigningKeys(configuration, sp));
+        services.TryAddSingleton<ArchiveDaySealer>();
+        services.TryAddSingleton<IArchiveReadLinks>(sp =>
         {
             var clients = sp.GetRequiredService<ArchiveClients>();
             return new UserDelegationReadLinks(clients.Service, clients.Container.Name, sp.GetRequiredService<TimeProvider>());
         });
-        services.AddSingleton<IArchiveBundlePublisher>(sp =>
+        services.TryAddSingleton<IArchiveBundlePublisher>(sp =>
             new BlobBundlePublisher(sp.GetRequiredService<ArchiveClients>().Container, sp.GetRequiredService<ArchiveDaySealer>()));
         return services;
     }

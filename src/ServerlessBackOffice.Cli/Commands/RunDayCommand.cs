@@ -1,12 +1,12 @@
 using System.CommandLine;
-using System.Globalization;
-using ServerlessBackOffice.Topology;
+using ServerlessBackOffice.Cli.DayRun;
+using Spectre.Console;
 
 namespace ServerlessBackOffice.Cli.Commands;
 
 /// <summary>
 /// <c>backoffice run-day</c>: a full business day of trades through every stage on the local stand-ins.
-/// The options are fixed here so that <c>./run.sh</c> and the docs can rely on them; the stages are wired in as they land.
+/// The options are fixed here so that <c>./run.sh</c> and the docs can rely on them; <see cref="DayRunner"/> runs the day.
 /// </summary>
 internal static class RunDayCommand
 {
@@ -39,23 +39,43 @@ internal static class RunDayCommand
             DefaultValueFactory = _ => new DirectoryInfo("out"),
         };
 
+        var input = new Option<FileInfo?>("--input")
+        {
+            Description = "Replay a file of OMS messages instead of the simulated OMS: newline-delimited JSON, each line a contract message or an envelope {messageId, correlationId, applicationProperties, body | bodyBase64}.",
+        };
+        var mismatchRate = new Option<double>("--mismatch-rate")
+        {
+            Description = "Share of confirmations a simulated counterparty affirms with a price outside its tolerance.",
+            DefaultValueFactory = _ => 0.02,
+        };
+        var failRate = new Option<double>("--fail-rate")
+        {
+            Description = "Share of instructions a simulated custodian reports failed on a settlement day.",
+            DefaultValueFactory = _ => 0.03,
+        };
+
         var command = new Command("run-day", "Run a full business day of trades through every stage on local stand-ins; reports and archive land in ./out/<date>.")
         {
-            date, seed, trades, output,
+            date, seed, trades, output, input, mismatchRate, failRate,
         };
-        command.SetAction(parseResult =>
+        command.SetAction(async (parseResult, cancellationToken) =>
         {
-            var businessDate = parseResult.GetValue(date) ?? BusinessDates.DefaultBusinessDate(TimeProvider.System);
-            var topology = TopologyDocument.Default;
-            var console = parseResult.InvocationConfiguration.Output;
-            console.WriteLine($"backoffice run-day --date {businessDate.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture)} --seed {parseResult.GetValue(seed)} --trades {parseResult.GetValue(trades)}");
-            console.WriteLine();
-            console.WriteLine("The stages of the day run are not wired in yet (capture, confirmation, settlement, ledger, reports and");
-            console.WriteLine("archive each land with their own issue; the day run itself with the function-app issue).");
-            console.WriteLine("What exists and ran now: the topology the day run will use, loaded and validated:");
-            console.WriteLine($"  {topology.ServiceBus.Queues.Count} queues, {topology.ServiceBus.Topics.Count} topics with {topology.ServiceBus.Topics.Sum(t => t.Subscriptions.Count)} subscriptions, " +
-                              $"{topology.Cosmos.Containers.Count} Cosmos containers, {topology.Blob.Containers.Count} blob containers.");
-            return 0;
+            var options = new DayRunOptions(
+                parseResult.GetValue(date) ?? BusinessDates.DefaultBusinessDate(TimeProvider.System),
+                parseResult.GetValue(seed),
+                parseResult.GetValue(trades),
+                parseResult.GetValue(output)!,
+                parseResult.GetValue(input),
+                MismatchRate: parseResult.GetValue(mismatchRate),
+                FailRate: parseResult.GetValue(failRate));
+            var console = AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(parseResult.InvocationConfiguration.Output) });
+            if (!console.Profile.Capabilities.Interactive)
+            {
+                // Redirected output (CI, a log file) gets lines wide enough for the summary's tables.
+                console.Profile.Width = 120;
+            }
+
+            return await new DayRunner(options, console).RunAsync(cancellationToken);
         });
         return command;
     }

@@ -23,6 +23,7 @@ internal sealed partial class LocalFunctionHost : IAsyncDisposable
     private readonly List<ServiceBusProcessor> _processors = [];
     private long _invocations;
     private long _failures;
+    private long _inFlight;
 
     public LocalFunctionHost(ServiceBusClient client, IServiceProvider services, IReadOnlyDictionary<string, string> settings, HostJsonSettings hostJson, ILogger<LocalFunctionHost> logger)
     {
@@ -38,6 +39,9 @@ internal sealed partial class LocalFunctionHost : IAsyncDisposable
 
     /// <summary>Invocations that threw (each leaves its message to be redelivered).</summary>
     public long Failures => Interlocked.Read(ref _failures);
+
+    /// <summary>Invocations running right now.</summary>
+    public long InFlight => Interlocked.Read(ref _inFlight);
 
     /// <summary>Starts a processor for each function.</summary>
     public async Task StartAsync(IEnumerable<ServiceBusFunction> functions, CancellationToken cancellationToken)
@@ -86,6 +90,19 @@ internal sealed partial class LocalFunctionHost : IAsyncDisposable
     private async Task InvokeAsync(ServiceBusFunction function, ProcessMessageEventArgs args)
     {
         Interlocked.Increment(ref _invocations);
+        Interlocked.Increment(ref _inFlight);
+        try
+        {
+            await InvokeCoreAsync(function, args);
+        }
+        finally
+        {
+            Interlocked.Decrement(ref _inFlight);
+        }
+    }
+
+    private async Task InvokeCoreAsync(ServiceBusFunction function, ProcessMessageEventArgs args)
+    {
         await using var scope = _services.CreateAsyncScope();
         var actions = new ReceiverMessageActions(args);
         var instance = function.Method.IsStatic ? null : ActivatorUtilities.GetServiceOrCreateInstance(scope.ServiceProvider, function.Class);

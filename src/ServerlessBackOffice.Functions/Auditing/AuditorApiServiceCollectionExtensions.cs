@@ -16,8 +16,8 @@ public static class AuditorApiServiceCollectionExtensions
     {
         services.TryAddSingleton(TimeProvider.System);
         services.AddArchiveOnAzure(configuration);
-        services.AddSingleton<AccessRecorder>();
-        services.AddSingleton<AuditorGate>();
+        services.TryAddSingleton<AccessRecorder>();
+        services.TryAddSingleton<AuditorGate>();
         return services;
     }
 }

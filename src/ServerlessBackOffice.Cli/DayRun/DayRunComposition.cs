@@ -1,0 +1,38 @@
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using ServerlessBackOffice.Azure;
+using ServerlessBackOffice.Domain.Capture;
+using ServerlessBackOffice.Domain.ReferenceData;
+using ServerlessBackOffice.Pipeline.Capture;
+using ServerlessBackOffice.Pipeline.InMemory;
+using ServerlessBackOffice.Pipeline.Ports;
+
+namespace ServerlessBackOffice.Cli.DayRun;
+
+/// <summary>
+/// The day run's composition: exactly the function app's registrations (<see cref="BackOfficeServices.AddBackOffice"/>)
+/// over the stand-ins' connection settings, with the simulated business clock registered first.
+/// </summary>
+internal static class DayRunComposition
+{
+    public static void AddStages(IServiceCollection services, IConfiguration configuration, ReferenceDataSet reference)
+    {
+        services.AddBackOffice(configuration);
+
+        // Capture's Cosmos and archive adapters land with the capture issue; until then the day run keeps trades in memory.
+        services.TryAddSingleton<ITradeStore, InMemoryTradeStore>();
+        services.TryAddSingleton<IReferenceDataSource>(new InMemoryReferenceDataSource(reference));
+        services.TryAddSingleton<ICaptureArchive, InMemoryCaptureArchive>();
+        services.TryAddSingleton(CapturePolicy.Default);
+        services.TryAddSingleton<CaptureHandler>();
+    }
+
+    /// <summary>True when every constructor dependency of the function class is registered (its stage is wired in).</summary>
+    public static bool IsHosted(string functionName, IServiceProvider provider, Type functionClass)
+    {
+        _ = functionName;
+        var known = provider.GetRequiredService<IServiceProviderIsService>();
+        return functionClass.GetConstructors().Any(c => c.GetParameters().All(p => known.IsService(p.ParameterType)));
+    }
+}

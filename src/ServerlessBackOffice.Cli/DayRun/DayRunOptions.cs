@@ -1,0 +1,13 @@
+namespace ServerlessBackOffice.Cli.DayRun;
+
+/// <summary>What a day run does: which day, which seed, how many trades, where the output goes, and the simulators' rates.</summary>
+internal sealed record DayRunOptions(
+    DateOnly Date,
+    int Seed,
+    int Trades,
+    DirectoryInfo Output,
+    FileInfo? Input,
+    double MismatchRate = 0.02,
+    double SilenceRate = 0.005,
+    double FailRate = 0.03,
+    double PartialRate = 0.01);

@@ -1,0 +1,280 @@
+using System.Diagnostics;
+using System.Globalization;
+using Azure.Messaging.ServiceBus;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using ServerlessBackOffice.Azure;
+using ServerlessBackOffice.Cli.LocalHost;
+using ServerlessBackOffice.Domain.Ledger;
+using ServerlessBackOffice.Domain.ReferenceData;
+using ServerlessBackOffice.LocalStandIns;
+using ServerlessBackOffice.Pipeline.Ledger;
+using ServerlessBackOffice.Pipeline.ReferenceData;
+using ServerlessBackOffice.Topology;
+using Spectre.Console;
+
+namespace ServerlessBackOffice.Cli.DayRun;
+
+/// <summary>
+/// The local day run: starts the three stand-ins, provisions them from the topology, hosts the function app's own
+/// Service Bus functions with Functions trigger semantics, and drives a business day through them — the simulated OMS
+/// publishing hour by hour on a business clock that only moves when the pipeline is quiet, simulated counterparties and
+/// custodians answering — then settles the following days, closes, writes the output and checks the books.
+/// </summary>
+internal sealed partial class DayRunner(DayRunOptions options, IAnsiConsole console)
+{
+    private static readonly TimeSpan PhaseTimeout = TimeSpan.FromMinutes(10);
+
+    public async Task<int> RunAsync(CancellationToken cancellationToken)
+    {
+        var wall = Stopwatch.StartNew();
+        var date = options.Date;
+        var dayFolder = new DirectoryInfo(Path.Combine(options.Output.FullName, date.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture)));
+        if (dayFolder.Exists)
+        {
+            // A rerun of the same day replaces its output, so the folder always holds exactly one run.
+            dayFolder.Delete(recursive: true);
+        }
+
+        dayFolder.Create();
+        var reference = ReferenceDataJson.LoadEmbedded();
+        var publications = options.Input is null
+            ? OmsSimulator.Generate(reference, date, options.Trades, options.Seed, new OmsSimulationRates())
+            : InputFile.Read(options.Input, date);
+        console.MarkupLineInterpolated($"[bold]backoffice run-day[/] {date:yyyy-MM-dd}, seed {options.Seed}: {publications.Count:N0} OMS messages ({(options.Input is null ? $"{options.Trades:N0} trades, simulated" : options.Input.FullName)})");
+
+        using var logs = new FileLoggerProvider(Path.Combine(dayFolder.FullName, "logs", "day-run.jsonl"), LogLevel.Information);
+        using var loggerFactory = LoggerFactory.Create(b => b.AddProvider(logs).SetMinimumLevel(LogLevel.Information)
+            .AddFilter("Azure", LogLevel.Warning).AddFilter("Microsoft", LogLevel.Warning));
+        var logger = loggerFactory.CreateLogger<DayRunner>();
+
+        var topology = TopologyDocument.Default;
+        console.MarkupLine("Starting the local stand-ins (Service Bus emulator, Cosmos DB stand-in, Azurite)...");
+        await using var standIns = await LocalStandIns.LocalStandIns.StartAsync(new LocalStandInsOptions { LoggerFactory = loggerFactory }, logger, cancellationToken);
+        using (var cosmos = standIns.CreateCosmosClient())
+        {
+            await StandInProvisioning.ProvisionCosmosAsync(cosmos, topology, null, cancellationToken);
+        }
+
+        await StandInProvisioning.ProvisionBlobAsync(standIns.CreateBlobServiceClient(), topology, string.Empty, cancellationToken);
+
+        var settings = standIns.LocalSettings(topology).ToDictionary(s => s.Key, s => s.Value, StringComparer.Ordinal);
+        settings["ArchiveStorage:connectionString"] = standIns.StorageConnectionString;
+        var configuration = new ConfigurationBuilder().AddInMemoryCollection(settings!).Build();
+
+        var firstPhase = publications.Min(p => p.PublishAt);
+        var clock = new SimulatedClock(firstPhase.AddMinutes(-1));
+        var services = new ServiceCollection()
+            .AddSingleton(loggerFactory)
+            .AddSingleton(typeof(ILogger<>), typeof(Logger<>))
+            .AddSingleton<TimeProvider>(clock);
+        DayRunComposition.AddStages(services, configuration, reference);
+        await using var provider = services.BuildServiceProvider();
+
+        await using var client = new ServiceBusClient(standIns.ServiceBusConnectionString);
+        var functions = ServiceBusFunction.Discover(typeof(ServerlessBackOffice.Functions.HealthFunction).Assembly)
+            .Where(f => DayRunComposition.IsHosted(f.Name, provider, f.Class))
+            .ToList();
+        var hostJson = HostJsonSettings.Load(Path.Combine(AppContext.BaseDirectory, "host.json"));
+        await using var host = new LocalFunctionHost(client, provider, settings, hostJson, loggerFactory.CreateLogger<LocalFunctionHost>());
+        await using var replies = new ReplyCollector(client);
+        await using var counterparties = new CounterpartySimulator(client, options.Seed, options.MismatchRate, options.SilenceRate);
+        await using var custodians = new CustodianSimulator(client, clock, options.Seed, options.FailRate, options.PartialRate);
+        await host.StartAsync(functions, cancellationToken);
+        await replies.StartAsync(cancellationToken);
+        await counterparties.StartAsync(cancellationToken);
+        await custodians.StartAsync(cancellationToken);
+        console.MarkupLineInterpolated($"Hosting {functions.Count} functions: {string.Join(", ", functions.Select(f => f.Name))}");
+
+        var consumed = functions.Select(f => f.ResolveEntity(settings)).Select(e => e.Subscription is null ? e.EntityPath : Quiescence.Path(e.EntityPath, e.Subscription))
+            .Append(Entities.OmsReplies.Name)
+            .Concat(TopologyDocument.Default.ServiceBus.Topics.Where(t => t.Name == Entities.CounterpartyOutbound.Name || t.Name == Entities.CustodianOutbound.Name)
+                .SelectMany(t => t.Subscriptions.Select(s => Quiescence.Path(t.Name, s.Name))))
+            .ToHashSet(StringComparer.Ordinal);
+        var quiescence = new Quiescence(standIns.ServiceBus!, consumed, [() => host.InFlight, () => replies.InFlight, () => counterparties.InFlight, () => custodians.InFlight]);
+        var phases = publications.GroupBy(p => p.PublishAt).OrderBy(g => g.Key).ToList();
+        await using var oms = client.CreateSender(Entities.OmsTrades.Name);
+
+        async Task RunPhasesAsync(Action<string, double, double> report)
+        {
+            var sentSoFar = 0;
+            foreach (var phase in phases)
+            {
+                clock.MoveTo(phase.Key);
+                await PublishAsync(oms, phase, cancellationToken);
+                var sent = phase.Count();
+                sentSoFar += sent;
+                report("OMS messages published", sentSoFar, publications.Count);
+                await quiescence.WaitAsync(PhaseTimeout, _ => report("OMS messages answered", replies.Outcomes.Count, publications.Count), cancellationToken);
+                var answeredSoFar = replies.Outcomes.Count;
+                report("OMS messages answered", answeredSoFar, publications.Count);
+                LogPhase(logger, phase.Key, sent, answeredSoFar);
+            }
+
+            var days = SettlementDays(date, custodians).ToList();
+            var settled = 0;
+            foreach (var day in days)
+            {
+                clock.MoveTo(new DateTimeOffset(day.ToDateTime(new TimeOnly(14, 0)), TimeSpan.Zero));
+                await custodians.SettleDueAsync(day, cancellationToken);
+                await quiescence.WaitAsync(PhaseTimeout, null, cancellationToken);
+                report("Settlement days", ++settled, Math.Max(settled, days.Count));
+            }
+        }
+
+        if (console.Profile.Capabilities.Interactive)
+        {
+            await console.Progress()
+                .AutoClear(false)
+                .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new ElapsedTimeColumn(), new SpinnerColumn())
+                .StartAsync(async context =>
+                {
+                    var tasks = new Dictionary<string, ProgressTask>(StringComparer.Ordinal);
+                    await RunPhasesAsync((name, value, max) =>
+                    {
+                        if (!tasks.TryGetValue(name, out var task))
+                        {
+                            tasks[name] = task = context.AddTask(name, maxValue: max);
+                        }
+
+                        task.MaxValue = max;
+                        task.Value = value;
+                    });
+                });
+        }
+        else
+        {
+            // Not a terminal (CI, a pipe): one plain line per phase instead of redrawn bars.
+            var lastLine = string.Empty;
+            await RunPhasesAsync((name, value, max) =>
+            {
+                var line = string.Create(CultureInfo.InvariantCulture, $"  {clock.GetUtcNow():yyyy-MM-dd HH:mm}Z {name}: {value:N0}/{max:N0}");
+                if (name != "OMS messages answered" || value >= max)
+                {
+                    if (line != lastLine)
+                    {
+                        console.WriteLine(line);
+                        lastLine = line;
+                    }
+                }
+            });
+        }
+
+        var deadLettered = quiescence.DeadLettered();
+        var unconsumed = quiescence.Unconsumed();
+        var books = await CloseBooksAsync(provider, reference, dayFolder, LastDay(date, custodians), cancellationToken);
+        var summary = new DaySummary(date, options, publications, replies.Outcomes, deadLettered, unconsumed, counterparties.Counts, custodians.Counts, books, host.Invocations, host.Failures, wall.Elapsed, dayFolder);
+        summary.Write(console);
+        await File.WriteAllTextAsync(Path.Combine(dayFolder.FullName, "summary.txt"), summary.PlainText(), cancellationToken);
+        return summary.ExitCode;
+    }
+
+    private static async Task PublishAsync(ServiceBusSender sender, IEnumerable<OmsPublication> phase, CancellationToken cancellationToken)
+    {
+        var batch = await sender.CreateMessageBatchAsync(cancellationToken);
+        try
+        {
+            foreach (var publication in phase)
+            {
+                var message = new ServiceBusMessage(publication.Body) { MessageId = publication.MessageId, CorrelationId = publication.CorrelationId, ContentType = "application/json" };
+                foreach (var (key, value) in publication.ApplicationProperties ?? new Dictionary<string, string>())
+                {
+                    message.ApplicationProperties[key] = value;
+                }
+
+                if (!batch.TryAddMessage(message))
+                {
+                    await sender.SendMessagesAsync(batch, cancellationToken);
+                    batch.Dispose();
+                    batch = await sender.CreateMessageBatchAsync(cancellationToken);
+                    if (!batch.TryAddMessage(message))
+                    {
+                        // Too large for any batch: send it alone, and the capture stage answers it (PayloadTooLarge).
+                        await sender.SendMessageAsync(message, cancellationToken);
+                    }
+                }
+            }
+
+            if (batch.Count > 0)
+            {
+                await sender.SendMessagesAsync(batch, cancellationToken);
+            }
+        }
+        finally
+        {
+            batch.Dispose();
+        }
+    }
+
+    /// <summary>The business days after the trade date on which the custodians report, up to the last due instruction plus one retry day.</summary>
+    private static IEnumerable<DateOnly> SettlementDays(DateOnly tradeDate, CustodianSimulator custodians)
+    {
+        var day = NextWeekday(tradeDate);
+        var retries = 0;
+        while (retries < 2)
+        {
+            var open = custodians.OpenSettlementDates;
+            if (open.Count == 0)
+            {
+                yield break;
+            }
+
+            if (open[^1] < day)
+            {
+                retries++;
+            }
+
+            yield return day;
+            day = NextWeekday(day);
+        }
+    }
+
+    private static DateOnly LastDay(DateOnly tradeDate, CustodianSimulator custodians) => tradeDate;
+
+    private static DateOnly NextWeekday(DateOnly day)
+    {
+        do
+        {
+            day = day.AddDays(1);
+        }
+        while (day.DayOfWeek is DayOfWeek.Saturday or DayOfWeek.Sunday);
+
+        return day;
+    }
+
+    /// <summary>Per book: the journal as an hledger file and the trial balance with its invariant check.</summary>
+    private static async Task<IReadOnlyList<BookResult>> CloseBooksAsync(IServiceProvider provider, ReferenceDataSet reference, DirectoryInfo dayFolder, DateOnly asOf, CancellationToken cancellationToken)
+    {
+        var store = provider.GetRequiredService<ILedgerStore>();
+        var ledgerFolder = Directory.CreateDirectory(Path.Combine(dayFolder.FullName, "ledger"));
+        var results = new List<BookResult>();
+        foreach (var book in reference.Books.Keys.Order(StringComparer.Ordinal))
+        {
+            var entries = new List<JournalEntry>();
+            await foreach (var entry in store.EntriesAsync(book, asOf.AddDays(30), cancellationToken))
+            {
+                entries.Add(entry);
+            }
+
+            entries.Sort((a, b) => a.ValueDate != b.ValueDate ? a.ValueDate.CompareTo(b.ValueDate) : string.CompareOrdinal(a.JournalId, b.JournalId));
+            var file = Path.Combine(ledgerFolder.FullName, $"{book}.journal");
+            await using (var writer = new StreamWriter(file, append: false, new System.Text.UTF8Encoding(false)))
+            {
+                HledgerJournal.Write(writer, entries);
+            }
+
+            var trialBalance = TrialBalance.From(book, asOf.AddDays(30), entries);
+            var unbalanced = entries.Count(e => !e.IsBalanced);
+            results.Add(new BookResult(book, entries.Count, trialBalance.Postings, trialBalance.Balances, unbalanced, trialBalance.NetByAsset, file));
+        }
+
+        return results;
+    }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Phase at {BusinessTime} published {Published} messages; {Answered} answered so far")]
+    private static partial void LogPhase(ILogger logger, DateTimeOffset businessTime, int published, int answered);
+}
+
+/// <summary>One book's ledger at the end of the run.</summary>
+internal sealed record BookResult(string Book, int Entries, int Postings, bool Balances, int UnbalancedEntries, IReadOnlyDictionary<string, decimal> NetByAsset, string JournalFile);
