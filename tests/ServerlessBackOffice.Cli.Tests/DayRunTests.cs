@@ -38,13 +38,23 @@ public sealed class DayRunTests
 
             var files = Directory.GetFiles(a, "*", SearchOption.AllDirectories)
                 .Select(f => Path.GetRelativePath(a, f))
-                .Where(f => !f.StartsWith("logs", StringComparison.Ordinal))
+                .Where(f => !f.StartsWith("logs", StringComparison.Ordinal) && !f.StartsWith("archive-bundles", StringComparison.Ordinal))
                 .Order(StringComparer.Ordinal)
                 .ToList();
-            Assert.Contains(Path.Combine("ledger", "NY-CASH.journal"), files);
+            Assert.Contains(Path.Combine("journals", "NY-CASH.journal"), files);
             foreach (var file in files)
             {
                 Assert.True(File.ReadAllBytes(Path.Combine(a, file)).AsSpan().SequenceEqual(File.ReadAllBytes(Path.Combine(b, file))), $"{file} differs between two runs of the same seed");
+            }
+
+            // The archive's content is the same too: every record and the chain over them (the manifest). Only the ECDSA
+            // signature differs, because ECDSA signing is randomised.
+            Assert.Contains("intact: yes", summary, StringComparison.Ordinal);
+            var bundles = Directory.GetFiles(Path.Combine(a, "archive-bundles"), "*.zip").Select(Path.GetFileName).Order(StringComparer.Ordinal).ToList();
+            Assert.NotEmpty(bundles);
+            foreach (var bundle in bundles)
+            {
+                Assert.Equal(Manifest(Path.Combine(a, "archive-bundles", bundle!)), Manifest(Path.Combine(b, "archive-bundles", bundle!)));
             }
         }
         finally
@@ -82,6 +92,13 @@ public sealed class DayRunTests
         {
             root.Delete(recursive: true);
         }
+    }
+
+    private static string Manifest(string bundle)
+    {
+        using var zip = System.IO.Compression.ZipFile.OpenRead(bundle);
+        using var reader = new StreamReader(zip.GetEntry("manifest.json")!.Open());
+        return reader.ReadToEnd();
     }
 
     private static string RepositoryRoot()

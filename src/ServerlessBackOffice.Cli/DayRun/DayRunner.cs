@@ -6,9 +6,12 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using ServerlessBackOffice.Azure;
 using ServerlessBackOffice.Cli.LocalHost;
+using System.IO.Compression;
+using ServerlessBackOffice.Domain.Archive;
 using ServerlessBackOffice.Domain.Ledger;
 using ServerlessBackOffice.Domain.ReferenceData;
 using ServerlessBackOffice.LocalStandIns;
+using ServerlessBackOffice.Pipeline.Archive;
 using ServerlessBackOffice.Pipeline.Ledger;
 using ServerlessBackOffice.Pipeline.ReferenceData;
 using ServerlessBackOffice.Topology;
@@ -164,7 +167,8 @@ internal sealed partial class DayRunner(DayRunOptions options, IAnsiConsole cons
         var deadLettered = quiescence.DeadLettered();
         var unconsumed = quiescence.Unconsumed();
         var books = await CloseBooksAsync(provider, reference, dayFolder, LastDay(date, custodians), cancellationToken);
-        var summary = new DaySummary(date, options, publications, replies.Outcomes, deadLettered, unconsumed, counterparties.Counts, custodians.Counts, books, host.Invocations, host.Failures, wall.Elapsed, dayFolder);
+        var archive = await SealArchiveAsync(provider, dayFolder, cancellationToken);
+        var summary = new DaySummary(date, options, publications, replies.Outcomes, deadLettered, unconsumed, counterparties.Counts, custodians.Counts, books, archive, host.Invocations, host.Failures, wall.Elapsed, dayFolder);
         summary.Write(console);
         await File.WriteAllTextAsync(Path.Combine(dayFolder.FullName, "summary.txt"), summary.PlainText(), cancellationToken);
         return summary.ExitCode;
@@ -247,7 +251,7 @@ internal sealed partial class DayRunner(DayRunOptions options, IAnsiConsole cons
     private static async Task<IReadOnlyList<BookResult>> CloseBooksAsync(IServiceProvider provider, ReferenceDataSet reference, DirectoryInfo dayFolder, DateOnly asOf, CancellationToken cancellationToken)
     {
         var store = provider.GetRequiredService<ILedgerStore>();
-        var ledgerFolder = Directory.CreateDirectory(Path.Combine(dayFolder.FullName, "ledger"));
+        var ledgerFolder = Directory.CreateDirectory(Path.Combine(dayFolder.FullName, "journals"));
         var results = new List<BookResult>();
         foreach (var book in reference.Books.Keys.Order(StringComparer.Ordinal))
         {
@@ -272,9 +276,45 @@ internal sealed partial class DayRunner(DayRunOptions options, IAnsiConsole cons
         return results;
     }
 
+    /// <summary>
+    /// Seals every archive day the run wrote (the trade date and the settlement days after it), writes each day's bundle to
+    /// <c>archive/&lt;day&gt;.zip</c> and verifies it offline exactly as <c>backoffice verify</c> does.
+    /// </summary>
+    private static async Task<IReadOnlyList<ArchiveDayResult>> SealArchiveAsync(IServiceProvider provider, DirectoryInfo dayFolder, CancellationToken cancellationToken)
+    {
+        var store = provider.GetRequiredService<IArchiveStore>();
+        var sealer = provider.GetRequiredService<ArchiveDaySealer>();
+        var folder = Directory.CreateDirectory(Path.Combine(dayFolder.FullName, "archive-bundles"));
+        var days = new List<DateOnly>();
+        await foreach (var day in store.DaysAsync(cancellationToken))
+        {
+            days.Add(day);
+        }
+
+        var results = new List<ArchiveDayResult>();
+        foreach (var day in days.Order())
+        {
+            var seal = await sealer.SealAsync(day, cancellationToken);
+            var file = Path.Combine(folder.FullName, $"{day:yyyy-MM-dd}.zip");
+            await using (var stream = File.Create(file))
+            {
+                await sealer.WriteBundleAsync(day, stream, cancellationToken);
+            }
+
+            using var zip = ZipFile.OpenRead(file);
+            var verification = ArchiveVerifier.Verify(new ZipArchiveBundle(zip), []);
+            results.Add(new ArchiveDayResult(day, seal.Manifest.Records.Count, verification.IsIntact, verification.Findings.Count, file));
+        }
+
+        return results;
+    }
+
     [LoggerMessage(Level = LogLevel.Information, Message = "Phase at {BusinessTime} published {Published} messages; {Answered} answered so far")]
     private static partial void LogPhase(ILogger logger, DateTimeOffset businessTime, int published, int answered);
 }
+
+/// <summary>One archive day's seal and offline verification.</summary>
+internal sealed record ArchiveDayResult(DateOnly Day, int Records, bool Intact, int Findings, string BundleFile);
 
 /// <summary>One book's ledger at the end of the run.</summary>
 internal sealed record BookResult(string Book, int Entries, int Postings, bool Balances, int UnbalancedEntries, IReadOnlyDictionary<string, decimal> NetByAsset, string JournalFile);

@@ -19,6 +19,7 @@ internal sealed class DaySummary(
     (long Confirmations, long Affirmations, long Mismatches, long Silent, long Unreadable) counterparties,
     (long Instructions, long Statuses, long Unreadable, int Open) custodians,
     IReadOnlyList<BookResult> books,
+    IReadOnlyList<ArchiveDayResult> archive,
     long invocations,
     long failedInvocations,
     TimeSpan elapsed,
@@ -43,7 +44,10 @@ internal sealed class DaySummary(
         ? 0
         : publications.Count(p => p.Kind != "invalid" && outcomes.TryGetValue(p.MessageId, out var o) && o.Outcome is "rejected" or "deadLettered");
 
-    public int ExitCode => Accounted && LedgerHolds && UnexpectedRejections == 0 ? 0 : 1;
+    /// <summary>Every archive day was sealed and its bundle verifies offline.</summary>
+    public bool ArchiveIntact => archive.Count > 0 && archive.All(a => a.Intact);
+
+    public int ExitCode => Accounted && LedgerHolds && ArchiveIntact && UnexpectedRejections == 0 ? 0 : 1;
 
     public void Write(IAnsiConsole console)
     {
@@ -92,8 +96,13 @@ internal sealed class DaySummary(
         }
 
         console.Write(ledger);
+        foreach (var day in archive)
+        {
+            console.MarkupLineInterpolated($"Archive {day.Day:yyyy-MM-dd}: {day.Records:N0} records sealed, bundle {Path.GetRelativePath(Environment.CurrentDirectory, day.BundleFile)} verifies offline: {(day.Intact ? "intact" : $"NOT INTACT ({day.Findings} findings)")}");
+        }
+
         console.MarkupLineInterpolated($"Function invocations: {invocations:N0} ({failedInvocations:N0} failed and retried). Took {elapsed.TotalSeconds:N1} s; peak memory {Environment.WorkingSet / (1024 * 1024):N0} MiB now, {System.Diagnostics.Process.GetCurrentProcess().PeakWorkingSet64 / (1024 * 1024):N0} MiB peak (this process).");
-        console.MarkupLineInterpolated($"Output: {Path.GetRelativePath(Environment.CurrentDirectory, folder.FullName)}/ (summary.txt, ledger/, logs/day-run.jsonl)");
+        console.MarkupLineInterpolated($"Output: {Path.GetRelativePath(Environment.CurrentDirectory, folder.FullName)}/ (summary.txt, journals/, archive-bundles/, logs/day-run.jsonl)");
         console.MarkupLine(ExitCode == 0 ? "[green bold]Day run OK[/]" : "[red bold]Day run FAILED[/]");
     }
 
@@ -130,6 +139,11 @@ internal sealed class DaySummary(
         foreach (var book in books)
         {
             text.AppendLine(CultureInfo.InvariantCulture, $"book {book.Book}: {book.Entries} entries, {book.Postings} postings, balances: {(book.Balances && book.UnbalancedEntries == 0 ? "yes" : "no")}");
+        }
+
+        foreach (var day in archive)
+        {
+            text.AppendLine(CultureInfo.InvariantCulture, $"archive {day.Day:yyyy-MM-dd}: {day.Records} records, intact: {(day.Intact ? "yes" : "no")}");
         }
 
         text.AppendLine(CultureInfo.InvariantCulture, $"result: {(ExitCode == 0 ? "OK" : "FAILED")}");
