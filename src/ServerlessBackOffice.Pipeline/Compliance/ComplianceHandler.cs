@@ -1,0 +1,337 @@
+using System.Globalization;
+using System.Text;
+using System.Text.Json;
+using Microsoft.Extensions.Logging;
+using ServerlessBackOffice.Domain.Capture;
+using ServerlessBackOffice.Domain.Compliance;
+using ServerlessBackOffice.Domain.Risk;
+using ServerlessBackOffice.Pipeline.Archive;
+using ServerlessBackOffice.Pipeline.Capture;
+using ServerlessBackOffice.Pipeline.Ports;
+using ServerlessBackOffice.Pipeline.Risk;
+using ServerlessBackOffice.Topology;
+
+namespace ServerlessBackOffice.Pipeline.Compliance;
+
+/// <summary>A trade event as the compliance subscription delivered it.</summary>
+/// <param name="MessageId">The Service Bus message id (the event id).</param>
+/// <param name="CorrelationId">The correlation id it carried.</param>
+/// <param name="Body">The body (TradeEventWire JSON).</param>
+/// <param name="EnqueuedAt">When the event was enqueued: capture publishes right after it accepts the trade, so this is the
+/// capture time the late-booking rule compares with, and it is the same on every redelivery.</param>
+public sealed record ComplianceInbound(string MessageId, string? CorrelationId, ReadOnlyMemory<byte> Body, DateTimeOffset EnqueuedAt);
+
+/// <summary>What became of a trade event.</summary>
+public enum ComplianceResult
+{
+    /// <summary>The rules ran and the window was updated; <see cref="ComplianceOutcome.AlertIds"/> lists new alerts.</summary>
+    Evaluated,
+
+    /// <summary>The message, or this version of the trade, was already evaluated: nothing changed.</summary>
+    Duplicate,
+
+    /// <summary>A later version of the trade was already evaluated: nothing changed.</summary>
+    Stale,
+
+    /// <summary>An event type surveillance does not evaluate (a cancel): completed, nothing changed.</summary>
+    Ignored,
+
+    /// <summary>The event can never be evaluated; the message is dead-lettered with the reason.</summary>
+    DeadLettered,
+}
+
+/// <summary>The outcome of one trade event.</summary>
+/// <param name="Result">What happened.</param>
+/// <param name="AlertIds">Alerts raised by this evaluation.</param>
+/// <param name="Reason">The dead-letter reason.</param>
+/// <param name="Description">The dead-letter description, or why nothing changed.</param>
+public sealed record ComplianceOutcome(ComplianceResult Result, IReadOnlyList<string> AlertIds, string? Reason, string? Description);
+
+/// <summary>
+/// The compliance stage: every captured or amended trade version is evaluated by every rule in force. Side effects, in order:
+/// (1) flush a window's pending outbox; (2) one conditional write of the window (the trade applied, the new alerts in its
+/// outbox, the inbound id remembered); (3) per new alert: store it (create-once), archive it as a state record, publish
+/// ComplianceAlertRaised (message id = alert id); (4) clear the outbox — only when there were alerts, so a trade without
+/// alerts costs one Cosmos write; (5) archive the inbound message with its outcome (write-once, deterministic bytes).
+/// Redelivery and reordering never double-count: the window keys trades by id and version and remembers applied message ids
+/// and raised alert ids (decision 0070).
+/// </summary>
+public sealed partial class ComplianceHandler(
+    IComplianceStore store,
+    IArchiveStore archive,
+    IMessagePublisher publisher,
+    IReferenceDataSource referenceData,
+    IPriceHistorySource prices,
+    ComplianceConfiguration configuration,
+    TimeProvider clock,
+    ILogger<ComplianceHandler> logger)
+{
+    /// <summary>How many times an evaluation is retried after losing a concurrency race before the message is retried.</summary>
+    public const int MaxAttempts = 20;
+
+    /// <summary>How many recent closes the rules may see (the price rule's lookback takes what it needs of them).</summary>
+    public const int RecentCloses = 60;
+
+    /// <summary>The archive's entity segment for inbound records: the topic and this stage's subscription.</summary>
+    public static string InboundEntity => $"{Entities.TradeEvents.Name}.{Entities.TradeEventSubscriptions.Compliance.Name}";
+
+    /// <summary>Evaluates one trade event.</summary>
+    /// <exception cref="ComplianceConcurrencyException">Every attempt lost a race on the window; the message should be retried.</exception>
+    public async Task<ComplianceOutcome> HandleAsync(ComplianceInbound inbound, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(inbound);
+        var (wire, problem) = Read(inbound.Body.Span);
+        if (problem is not null)
+        {
+            return await FinishAsync(inbound, problem, [], cancellationToken);
+        }
+
+        if (wire!.EventType is not (nameof(TradeEventType.TradeCaptured) or nameof(TradeEventType.TradeAmended)) || wire.Status == "Cancelled")
+        {
+            return await FinishAsync(inbound, new ComplianceOutcome(ComplianceResult.Ignored, [], null, $"{wire.EventType} is not surveilled."), [], cancellationToken);
+        }
+
+        var reference = await referenceData.GetCurrentAsync(cancellationToken);
+        var (trade, mappingProblem) = Map(wire, inbound.EnqueuedAt, reference, configuration);
+        if (mappingProblem is not null)
+        {
+            return await FinishAsync(inbound, mappingProblem, [], cancellationToken);
+        }
+
+        var history = await prices.GetAsync(cancellationToken);
+        var closes = history.Closes(trade!.Isin, trade.TradeDate.AddDays(-1), RecentCloses).Reverse().ToList();
+        decimal? referencePrice = closes.Count > 0 ? closes[0] : null;
+        var rules = configuration.Rules.InForce(trade.TradeDate);
+
+        for (var attempt = 1; attempt <= MaxAttempts; attempt++)
+        {
+            var loaded = await store.LoadWindowAsync(trade.BeneficialOwner, trade.Isin, cancellationToken);
+            if (loaded.Document.Outbox.Count > 0)
+            {
+                // Decision 0010 step 3: whoever touches the window next finishes the previous change first.
+                await FlushAsync(loaded, cancellationToken);
+                continue;
+            }
+
+            var document = loaded.Document;
+            if (document.RecentInbound.FirstOrDefault(m => m.MessageId == inbound.MessageId) is { } applied)
+            {
+                // This very message was applied; its archived outcome is the one it got then (same bytes, written once).
+                LogOutcome(inbound.MessageId, trade.TradeId, ComplianceResult.Duplicate, applied.AlertIds.Count);
+                await ArchiveInboundAsync(inbound, new ComplianceOutcome(ComplianceResult.Evaluated, applied.AlertIds, null, null), cancellationToken);
+                return new ComplianceOutcome(ComplianceResult.Duplicate, applied.AlertIds, null, "The message was already evaluated.");
+            }
+
+            if (document.Window.AppliedVersion(trade.TradeId) is { } version && version >= trade.Version)
+            {
+                var result = version == trade.Version ? ComplianceResult.Duplicate : ComplianceResult.Stale;
+                return await FinishAsync(inbound, new ComplianceOutcome(result, [], null, string.Create(CultureInfo.InvariantCulture, $"Version {version} of {trade.TradeId} was already evaluated.")), [], cancellationToken);
+            }
+
+            var context = document.Window.ContextFor(trade, closes, referencePrice);
+            var raised = document.Window.RaisedAlertIds;
+            var now = clock.GetUtcNow();
+            var events = Surveillance.Evaluate(trade, context, rules)
+                .Where(a => !raised.Contains(a.AlertId, StringComparer.Ordinal))
+                .Select(a => ComplianceAlertRaised.From(a, trade, now, wire.CorrelationId))
+                .ToList();
+            var alertIds = events.Select(e => e.AlertId).ToList();
+            var next = new ComplianceWindowDocument(
+                document.Window.Apply(WindowTrade.From(trade), alertIds, configuration.Limits),
+                events,
+                [.. document.RecentInbound.Append(new AppliedInbound(inbound.MessageId, alertIds)).TakeLast(ComplianceWindowDocument.RecentInboundLimit)]);
+            var etag = await store.TryWriteWindowAsync(next, loaded.ETag, cancellationToken);
+            if (etag is null)
+            {
+                LogConflict(trade.TradeId, attempt);
+                await BackOffAsync(attempt, cancellationToken);
+                continue;
+            }
+
+            if (events.Count > 0)
+            {
+                await FlushAsync(new LoadedComplianceWindow(next, etag), cancellationToken);
+            }
+
+            var outcome = new ComplianceOutcome(ComplianceResult.Evaluated, alertIds, null, null);
+            LogOutcome(inbound.MessageId, trade.TradeId, outcome.Result, alertIds.Count);
+            await ArchiveInboundAsync(inbound, outcome, cancellationToken);
+            return outcome;
+        }
+
+        throw new ComplianceConcurrencyException($"Trade {trade.TradeId}: {MaxAttempts} attempts lost a concurrency race on its window; the message will be retried.");
+    }
+
+    private Task BackOffAsync(int attempt, CancellationToken cancellationToken)
+    {
+        // A busy owner × instrument window is one document: concurrent deliveries for it serialise on its ETag. A short,
+        // jittered, growing pause lets the winner's write land instead of every loser re-reading at once.
+        var ceiling = Math.Min(64, 1 << Math.Min(attempt, 6));
+#pragma warning disable CA5394 // Jitter, not security.
+        var pause = TimeSpan.FromMilliseconds(Random.Shared.Next(1, ceiling + 1));
+#pragma warning restore CA5394
+        return Task.Delay(pause, clock, cancellationToken);
+    }
+
+    /// <summary>Decodes a trade event, or says why it cannot be evaluated.</summary>
+    public static (TradeEventWire? Wire, ComplianceOutcome? Problem) Read(ReadOnlySpan<byte> body)
+    {
+        try
+        {
+            var wire = JsonSerializer.Deserialize(body, CaptureJsonContext.Default.TradeEventWire);
+            return wire is null ? (null, DeadLetter("MalformedEvent", "The trade event body is JSON null.")) : (wire, null);
+        }
+        catch (JsonException ex)
+        {
+            return (null, DeadLetter("MalformedEvent", $"The trade event is not valid JSON for the contract: {ex.Message}"));
+        }
+    }
+
+    /// <summary>Maps a trade event to what the rules see, or says why it cannot be.</summary>
+    public static (SurveillanceTrade? Trade, ComplianceOutcome? Problem) Map(TradeEventWire wire, DateTimeOffset capturedAt, Domain.ReferenceData.ReferenceDataSet reference, ComplianceConfiguration configuration)
+    {
+        ArgumentNullException.ThrowIfNull(wire);
+        ArgumentNullException.ThrowIfNull(reference);
+        ArgumentNullException.ThrowIfNull(configuration);
+        if (!reference.Books.TryGetValue(wire.BookId, out var book))
+        {
+            return (null, DeadLetter("UnknownBook", $"Trade event {wire.EventId} names book '{wire.BookId}', which reference data does not know."));
+        }
+
+        bool? isBuy = wire.Side.ToUpperInvariant() switch { "BUY" => true, "SELL" => false, _ => null };
+        if (isBuy is null
+            || !TryNumber(wire.Quantity, out var quantity) || quantity <= 0m
+            || !TryNumber(wire.Price, out var price) || price <= 0m
+            || !TryNumber(wire.Gross, out var gross)
+            || !DateOnly.TryParseExact(wire.TradeDate, "yyyy-MM-dd", CultureInfo.InvariantCulture, DateTimeStyles.None, out var tradeDate)
+            || !DateTimeOffset.TryParse(wire.ExecutionTimestamp, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var executedAt)
+            || wire.Version is < 1 or > int.MaxValue)
+        {
+            return (null, DeadLetter("MalformedEvent", $"Trade event {wire.EventId} has an unreadable side, quantity, price, gross, date or version."));
+        }
+
+        if (new FxConversion(reference.FxRates).Rate(wire.Currency, book.BaseCurrency, tradeDate) is not { } rate)
+        {
+            return (null, DeadLetter("MissingFxRate", $"No {wire.Currency}/{book.BaseCurrency} rate on or before {wire.TradeDate} to value trade {wire.TradeId} in its book's base currency."));
+        }
+
+        return (new SurveillanceTrade(
+            wire.TradeId, (int)wire.Version, wire.BookId, wire.Account, configuration.OwnerOf(wire.Account), wire.Isin, isBuy.Value, quantity, price,
+            wire.Currency, gross * rate, executedAt, capturedAt, tradeDate), null);
+    }
+
+    private async Task FlushAsync(LoadedComplianceWindow loaded, CancellationToken cancellationToken)
+    {
+        foreach (var alert in loaded.Document.Outbox)
+        {
+            await store.StoreAlertAsync(alert, cancellationToken);
+            var record = new ArchiveRecord(ArchiveRecordNames.DayOf(alert.DetectedAtInstant), alert.ArchiveName, Encoding.UTF8.GetBytes(alert.ToJson()), "application/json");
+            if (await archive.WriteAsync(record, cancellationToken) == ArchiveWriteResult.Conflict)
+            {
+                // Nothing is overwritten; the first record of the alert stands. Only possible when an alert id fell out of the
+                // window's bounded memory and the same breach was raised again with a new detection time.
+                LogArchiveConflict(alert.AlertId, record.Name);
+            }
+
+            await publisher.PublishAsync(alert.ToMessage(), cancellationToken);
+            LogAlertRaised(alert.AlertId, alert.Rule, alert.TradeId, alert.CorrelationId);
+        }
+
+        // A lost race here is harmless: the writer that won saw the outbox and flushes it (idempotently) itself.
+        await store.TryWriteWindowAsync(loaded.Document with { Outbox = [] }, loaded.ETag, cancellationToken);
+    }
+
+    private async Task<ComplianceOutcome> FinishAsync(ComplianceInbound inbound, ComplianceOutcome outcome, IReadOnlyList<string> alertIds, CancellationToken cancellationToken)
+    {
+        if (outcome.Result == ComplianceResult.DeadLettered)
+        {
+            LogDeadLettered(inbound.MessageId, inbound.CorrelationId, outcome.Reason ?? string.Empty, outcome.Description ?? string.Empty);
+        }
+        else
+        {
+            LogOutcome(inbound.MessageId, null, outcome.Result, alertIds.Count);
+        }
+
+        await ArchiveInboundAsync(inbound, outcome, cancellationToken);
+        return outcome;
+    }
+
+    private async Task ArchiveInboundAsync(ComplianceInbound inbound, ComplianceOutcome outcome, CancellationToken cancellationToken)
+    {
+        var bytes = InboundRecord(inbound, outcome);
+        var record = new ArchiveRecord(ArchiveRecordNames.DayOf(inbound.EnqueuedAt), ArchiveRecordNames.Inbound(InboundEntity, inbound.MessageId), bytes, "application/json");
+        if (await archive.WriteAsync(record, cancellationToken) == ArchiveWriteResult.Conflict)
+        {
+            LogArchiveConflict(inbound.MessageId, record.Name);
+        }
+    }
+
+    /// <summary>The archived bytes of an inbound message and its outcome: equal inputs give equal bytes.</summary>
+    public static byte[] InboundRecord(ComplianceInbound inbound, ComplianceOutcome outcome)
+    {
+        ArgumentNullException.ThrowIfNull(inbound);
+        ArgumentNullException.ThrowIfNull(outcome);
+        JsonElement? body = null;
+        string? text = null;
+        try
+        {
+            using var parsed = JsonDocument.Parse(inbound.Body);
+            body = parsed.RootElement.Clone();
+        }
+        catch (JsonException)
+        {
+            text = Encoding.UTF8.GetString(inbound.Body.Span);
+        }
+
+        var entry = new ComplianceInboundRecord(
+            inbound.MessageId, InboundEntity, inbound.CorrelationId,
+            inbound.EnqueuedAt.UtcDateTime.ToString("yyyy-MM-ddTHH:mm:ss.fffffffZ", CultureInfo.InvariantCulture),
+            OutcomeName(outcome.Result), outcome.Reason, outcome.Description, outcome.AlertIds, body, text);
+        return JsonSerializer.SerializeToUtf8Bytes(entry, ComplianceJsonContext.Default.ComplianceInboundRecord);
+    }
+
+    private static string OutcomeName(ComplianceResult result) => result switch
+    {
+        ComplianceResult.Evaluated => "evaluated",
+        ComplianceResult.Duplicate => "duplicate",
+        ComplianceResult.Stale => "stale",
+        ComplianceResult.Ignored => "ignored",
+        _ => "deadLettered",
+    };
+
+    private static ComplianceOutcome DeadLetter(string reason, string description) => new(ComplianceResult.DeadLettered, [], reason, description);
+
+    private static bool TryNumber(string text, out decimal value) =>
+        decimal.TryParse(text, NumberStyles.AllowDecimalPoint | NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out value);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Compliance evaluation of message {MessageId} (trade {TradeId}): {Result}, {AlertCount} new alerts")]
+    private partial void LogOutcome(string messageId, string? tradeId, ComplianceResult result, int alertCount);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Compliance alert {AlertId} raised: {Rule} on trade {TradeId} (correlation {CorrelationId})")]
+    private partial void LogAlertRaised(string alertId, string rule, string tradeId, string? correlationId);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Trade event {MessageId} (correlation {CorrelationId}) dead-lettered by compliance: {Reason}: {Description}")]
+    private partial void LogDeadLettered(string messageId, string? correlationId, string reason, string description);
+
+    [LoggerMessage(Level = LogLevel.Debug, Message = "Compliance window write for trade {TradeId} lost a concurrency race on attempt {Attempt}; evaluating again")]
+    private partial void LogConflict(string tradeId, int attempt);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "A different record is already archived for {Id} as {Name}; the first one stands")]
+    private partial void LogArchiveConflict(string id, string name);
+}
+
+/// <summary>Every attempt to write a window lost a concurrency race; transient, so the message is retried.</summary>
+public sealed class ComplianceConcurrencyException : Exception
+{
+    public ComplianceConcurrencyException(string message) : base(message)
+    {
+    }
+
+    public ComplianceConcurrencyException()
+    {
+    }
+
+    public ComplianceConcurrencyException(string message, Exception innerException) : base(message, innerException)
+    {
+    }
+}
