@@ -49,7 +49,7 @@ internal sealed record WindowDocument(
     [property: JsonPropertyName("type")] string Type,
     [property: JsonPropertyName("beneficialOwner")] string BeneficialOwner,
     [property: JsonPropertyName("isin")] string Isin,
-    [property: JsonPropertyName("trades")] IReadOnlyList<WindowTradeDocument> Trades,
+    [property: JsonPropertyName("recentTrades")] IReadOnlyList<WindowTradeDocument> Trades,
     [property: JsonPropertyName("foldedPositions")] IReadOnlyList<FoldedPositionDocument> FoldedPositions,
     [property: JsonPropertyName("raisedAlertIds")] IReadOnlyList<string> RaisedAlertIds,
     [property: JsonPropertyName("outbox")] IReadOnlyList<ComplianceAlertRaised> Outbox,
