@@ -1,0 +1,104 @@
+using System.Globalization;
+using System.Net;
+using System.Runtime.CompilerServices;
+using System.Text.Json.Serialization;
+using Microsoft.Azure.Cosmos;
+using ServerlessBackOffice.Pipeline.Confirmation;
+using ServerlessBackOffice.Pipeline.Ports;
+
+namespace ServerlessBackOffice.Azure.Confirmation;
+
+/// <summary>
+/// The confirmation store in Cosmos DB: one document (<c>id = "confirm"</c>) in the trade's partition of the trades
+/// container, beside the capture document. Reads are point reads and writes are single-document conditional writes
+/// (create-only, or replace with If-Match), so the per-trade path never leaves the trade's partition. Only the cut-off watch
+/// queries across partitions, on two top-level fields kept for it.
+/// </summary>
+public sealed class CosmosConfirmationStore(Container container) : IConfirmationStore
+{
+    /// <summary>The document id of a trade's confirmation state within its partition.</summary>
+    public const string DocumentId = "confirm";
+
+    /// <summary>The document's type discriminator (the partition also holds the capture document).</summary>
+    public const string DocumentType = "ConfirmationState";
+
+    /// <inheritdoc />
+    public async Task<ConfirmationDocument?> GetAsync(string tradeId, CancellationToken cancellationToken)
+    {
+        try
+        {
+            var response = await container.ReadItemAsync<StoredConfirmation>(DocumentId, new PartitionKey(tradeId), cancellationToken: cancellationToken);
+            return response.Resource.State with { TradeId = tradeId, ETag = response.ETag };
+        }
+        catch (CosmosException ex) when (ex.StatusCode == HttpStatusCode.NotFound)
+        {
+            return null;
+        }
+    }
+
+    /// <inheritdoc />
+    public async Task<StoreWriteResult> TryWriteAsync(ConfirmationDocument document, string? expectedETag, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(document);
+        var stored = StoredConfirmation.From(document);
+        var partition = new PartitionKey(document.TradeId);
+        try
+        {
+            var response = expectedETag is null
+                ? await container.CreateItemAsync(stored, partition, new ItemRequestOptions { EnableContentResponseOnWrite = false }, cancellationToken)
+                : await container.ReplaceItemAsync(stored, DocumentId, partition, new ItemRequestOptions { IfMatchEtag = expectedETag, EnableContentResponseOnWrite = false }, cancellationToken);
+            return new StoreWriteResult(true, response.ETag);
+        }
+        catch (CosmosException ex) when (ex.StatusCode is HttpStatusCode.Conflict or HttpStatusCode.PreconditionFailed or HttpStatusCode.NotFound)
+        {
+            // 409: another delivery created it first; 412: another delivery replaced it; 404: it vanished under us.
+            return StoreWriteResult.Conflict;
+        }
+    }
+
+    /// <inheritdoc />
+    public async IAsyncEnumerable<ConfirmationDocument> DueForCutoffAsync(DateTimeOffset at, [EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        // Cut-offs are stored as fixed-width UTC text, so text order is time order.
+        var query = new QueryDefinition("SELECT * FROM c WHERE c.type = @type AND c.awaitingCutoffReport = true AND c.cutoffAt <= @at")
+            .WithParameter("@type", DocumentType)
+            .WithParameter("@at", StoredConfirmation.Instant(at));
+        using var iterator = container.GetItemQueryIterator<StoredConfirmation>(query);
+        while (iterator.HasMoreResults)
+        {
+            foreach (var stored in await iterator.ReadNextAsync(cancellationToken))
+            {
+                yield return stored.State with { TradeId = stored.TradeId };
+            }
+        }
+    }
+}
+
+/// <summary>
+/// The stored form: the document's state under <c>state</c>, plus the top-level fields the cut-off query filters on
+/// (<c>awaitingCutoffReport</c>, <c>cutoffAt</c>). Amounts inside are strings already (the wire formats).
+/// </summary>
+internal sealed record StoredConfirmation(
+    [property: JsonPropertyName("id")] string Id,
+    [property: JsonPropertyName("tradeId")] string TradeId,
+    [property: JsonPropertyName("type")] string Type,
+    [property: JsonPropertyName("status")] string Status,
+    [property: JsonPropertyName("awaitingCutoffReport")] bool AwaitingCutoffReport,
+    [property: JsonPropertyName("cutoffAt")] string? CutoffAt,
+    [property: JsonPropertyName("state")] ConfirmationDocument State)
+{
+    public static StoredConfirmation From(ConfirmationDocument document)
+    {
+        var candidate = document.ToCutoffCandidate();
+        return new(
+            CosmosConfirmationStore.DocumentId,
+            document.TradeId,
+            CosmosConfirmationStore.DocumentType,
+            document.Status.ToString(),
+            candidate.AwaitingAffirmation && candidate.ConfirmedVersion > 0 && candidate.ReportedVersion != candidate.ConfirmedVersion,
+            document.CutoffAt is { } cutoff ? Instant(cutoff) : null,
+            document with { ETag = null });
+    }
+
+    public static string Instant(DateTimeOffset value) => value.UtcDateTime.ToString("yyyy-MM-ddTHH:mm:ss.fffffffZ", CultureInfo.InvariantCulture);
+}

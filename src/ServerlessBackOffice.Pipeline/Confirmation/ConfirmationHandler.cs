@@ -1,0 +1,126 @@
+using System.Text.Json;
+using Microsoft.Extensions.Logging;
+using ServerlessBackOffice.Domain.Capture;
+using ServerlessBackOffice.Domain.Confirmation;
+using ServerlessBackOffice.Pipeline.Capture;
+using ServerlessBackOffice.Pipeline.Ports;
+
+namespace ServerlessBackOffice.Pipeline.Confirmation;
+
+/// <summary>
+/// The confirmation stage: one trade event (captured, amended, cancelled) in, at most one state change out. Side effects, in
+/// this order: read the trade's confirmation document (a point read); on a redelivery of the message that made the last
+/// change, re-publish that change's outbox and stop; otherwise decide (<see cref="ConfirmationRules.ApplyTradeEvent"/>),
+/// re-publish the previous outbox, write state + outbox + rendering in one conditional write, then archive the rendering and
+/// publish the confirmation (decision 0060).
+/// </summary>
+public sealed partial class ConfirmationHandler(
+    IConfirmationStore store,
+    IReferenceDataSource referenceData,
+    ConfirmationOutbox outbox,
+    TimeProvider clock,
+    AffirmationCutoffSchedule cutoffs,
+    ILogger<ConfirmationHandler> logger)
+{
+    /// <summary>Optimistic-concurrency retries before the message goes back to Service Bus.</summary>
+    public const int MaximumWriteAttempts = 5;
+
+    /// <summary>The reason for a body that is not a trade event.</summary>
+    public const string MalformedEventReason = "MalformedEvent";
+
+    /// <summary>The reason for an event type the confirmation subscription should never deliver.</summary>
+    public const string UnexpectedEventReason = "UnexpectedEventType";
+
+    /// <summary>Handles one trade event. Transient failures throw (the message is retried).</summary>
+    public async Task<ConfirmationResult> HandleAsync(InboundMessage inbound, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(inbound);
+        TradeEventWire? trade;
+        try
+        {
+            trade = JsonSerializer.Deserialize(inbound.Body.Span, CaptureJsonContext.Default.TradeEventWire);
+        }
+        catch (JsonException ex)
+        {
+            return DeadLettered(inbound, MalformedEventReason, $"The trade event is not valid JSON for the contract: {ex.Message}");
+        }
+
+        if (trade is null)
+        {
+            return DeadLettered(inbound, MalformedEventReason, "The trade event body is JSON null.");
+        }
+
+        if (trade.EventType is not (nameof(TradeEventType.TradeCaptured) or nameof(TradeEventType.TradeAmended) or nameof(TradeEventType.TradeCancelled)))
+        {
+            return DeadLettered(inbound, UnexpectedEventReason, $"Event {trade.EventId} of type {trade.EventType} is not one the confirmation stage consumes.");
+        }
+
+        if (trade.Version is < 1 or > int.MaxValue || trade.TradeId.Length == 0)
+        {
+            return DeadLettered(inbound, MalformedEventReason, $"Event {trade.EventId} has no trade id or an impossible version {trade.Version}.");
+        }
+
+        for (var attempt = 1; attempt <= MaximumWriteAttempts; attempt++)
+        {
+            var document = await store.GetAsync(trade.TradeId, cancellationToken);
+            if (document is not null && document.RecentInboundMessageIds.Contains(inbound.MessageId, StringComparer.Ordinal))
+            {
+                // A redelivery of the message that made this change: its publication may not have finished.
+                await outbox.FlushAsync(document, null, cancellationToken);
+                return ConfirmationResult.Complete(ConfirmationRules.Outcomes.AlreadyApplied, $"Event {trade.EventId} was already applied.");
+            }
+
+            var now = clock.GetUtcNow();
+            var snapshot = await referenceData.GetCurrentAsync(cancellationToken);
+            ConfirmationStep step;
+            try
+            {
+                step = ConfirmationRules.ApplyTradeEvent(document ?? ConfirmationDocument.Empty(trade.TradeId), trade, inbound.MessageId, snapshot, cutoffs, now);
+            }
+            catch (FormatException ex)
+            {
+                return DeadLettered(inbound, MalformedEventReason, $"Event {trade.EventId} has an unreadable field: {ex.Message}");
+            }
+
+            if (!step.Changed)
+            {
+                LogOutcome(trade.TradeId, inbound.MessageId, step.Outcome, step.Description, trade.CorrelationId);
+                return ConfirmationResult.Complete(step.Outcome, step.Description, step.Reason);
+            }
+
+            if (document is not null)
+            {
+                // The previous change's messages are replaced by this write: make sure they left first (decision 0060).
+                await outbox.FlushAsync(document, null, cancellationToken);
+            }
+
+            var written = await store.TryWriteAsync(step.Next, document?.ETag, cancellationToken);
+            if (!written.Written)
+            {
+                LogWriteConflict(trade.TradeId, inbound.MessageId, attempt);
+                continue;
+            }
+
+            await outbox.FlushAsync(step.Next, null, cancellationToken);
+            LogOutcome(trade.TradeId, inbound.MessageId, step.Outcome, step.Description, trade.CorrelationId);
+            return ConfirmationResult.Complete(step.Outcome, step.Description);
+        }
+
+        throw new ConfirmationConcurrencyException($"Trade {trade.TradeId}: {MaximumWriteAttempts} confirmation writes lost a race; the message will be retried.");
+    }
+
+    private ConfirmationResult DeadLettered(InboundMessage inbound, string reason, string description)
+    {
+        LogDeadLettered(inbound.MessageId, reason, description);
+        return ConfirmationResult.DeadLetter(reason, description);
+    }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Confirmation of trade {TradeId} from event message {MessageId}: {Outcome}: {Description} (correlation {CorrelationId})")]
+    private partial void LogOutcome(string tradeId, string messageId, string outcome, string description, string? correlationId);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Trade event {MessageId} dead-lettered: {Reason}: {Description}")]
+    private partial void LogDeadLettered(string messageId, string reason, string description);
+
+    [LoggerMessage(Level = LogLevel.Debug, Message = "Confirmation write for trade {TradeId} (message {MessageId}) lost a race on attempt {Attempt}; deciding again")]
+    private partial void LogWriteConflict(string tradeId, string messageId, int attempt);
+}
