@@ -13,7 +13,7 @@ namespace ServerlessBackOffice.Functions.Confirmation;
 /// </summary>
 public sealed class AffirmationFunction(AffirmationHandler handler, ILogger<AffirmationFunction> logger)
 {
-    [Function("affirmations")]
+    [Function("affirmation-match")]
     public async Task RunAsync(
         [ServiceBusTrigger("%AffirmationsInboundQueue%", Connection = "ServiceBusConnection", AutoCompleteMessages = false)] ServiceBusReceivedMessage message,
         ServiceBusMessageActions messageActions,

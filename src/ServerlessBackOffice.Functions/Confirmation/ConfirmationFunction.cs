@@ -13,7 +13,7 @@ namespace ServerlessBackOffice.Functions.Confirmation;
 /// </summary>
 public sealed partial class ConfirmationFunction(ConfirmationHandler handler, ILogger<ConfirmationFunction> logger)
 {
-    [Function("confirmation")]
+    [Function("confirmation-send")]
     public async Task RunAsync(
         [ServiceBusTrigger("%TradeEventsTopic%", "%ConfirmationSubscription%", Connection = "ServiceBusConnection", AutoCompleteMessages = false)] ServiceBusReceivedMessage message,
         ServiceBusMessageActions messageActions,

@@ -47,6 +47,26 @@ public sealed class ConfirmationHandlerTests
     }
 
     [Fact]
+    public async Task ConfirmationAndCancellation_AreValidConfirmationV1_AndCarryWhatAnAffirmationEchoes()
+    {
+        var schema = Json.Schema.JsonSchema.FromFile(RepositoryRoot.Combine("docs", "contracts", "confirmation-v1.schema.json"));
+        await _stage.Deliver(ConfirmationSamples.TradeEvent());
+        await _stage.Deliver(ConfirmationSamples.TradeEvent(version: 2, eventType: "TradeCancelled", status: "Cancelled"));
+
+        foreach (var message in _stage.ToCounterparty)
+        {
+            using var body = JsonDocument.Parse(message.Body);
+            Assert.True(schema.Evaluate(body.RootElement).IsValid, message.Body);
+        }
+
+        // Every field affirmation-v1 requires (except its own id and schema version) is in the confirmation under the same name.
+        using var confirmation = JsonDocument.Parse(_stage.ToCounterparty[0].Body);
+        var required = System.Text.Json.Nodes.JsonNode.Parse(File.ReadAllText(RepositoryRoot.Combine("docs", "contracts", "affirmation-v1.schema.json")))!["required"]!.AsArray()
+            .Select(n => n!.GetValue<string>()).Except(["schemaVersion", "affirmationId"]);
+        Assert.All(required, field => Assert.True(confirmation.RootElement.TryGetProperty(field, out _), field));
+    }
+
+    [Fact]
     public async Task Redelivery_WritesNothingAndSendsTheSameConfirmation()
     {
         var trade = ConfirmationSamples.TradeEvent();
