@@ -1,13 +1,13 @@
 namespace ServerlessBackOffice.Domain.Risk;
 
 /// <summary>VaR, ES and stress figures for one group of positions (an account or a whole book).</summary>
-public sealed record RiskFigures(string Book, string? Account, string BaseCurrency, decimal MarketValue, VarResult Var, IReadOnlyList<StressResult> Stress);
+public sealed record RiskGroupFigures(string Book, string? Account, string BaseCurrency, decimal MarketValue, VarResult Var, IReadOnlyList<StressResult> Stress);
 
 /// <summary>The end-of-day risk figures per account and per book.</summary>
 public static class RiskReport
 {
     /// <summary>Computes figures for every account and every book; books carry their own base currency.</summary>
-    public static IReadOnlyList<RiskFigures> Compute(
+    public static IReadOnlyList<RiskGroupFigures> Compute(
         IReadOnlyList<RiskPosition> positions,
         IReadOnlyDictionary<string, decimal[]> returns,
         IReadOnlyDictionary<string, string> baseCurrencyByBook,
@@ -16,7 +16,7 @@ public static class RiskReport
     {
         ArgumentNullException.ThrowIfNull(positions);
         ArgumentNullException.ThrowIfNull(baseCurrencyByBook);
-        var figures = new List<RiskFigures>();
+        var figures = new List<RiskGroupFigures>();
         foreach (var book in positions.GroupBy(p => p.Book, StringComparer.Ordinal).OrderBy(g => g.Key, StringComparer.Ordinal))
         {
             var baseCurrency = baseCurrencyByBook.TryGetValue(book.Key, out var currency)
@@ -33,6 +33,6 @@ public static class RiskReport
         return figures;
     }
 
-    private static RiskFigures Figures(string book, string? account, string baseCurrency, List<RiskPosition> positions, IReadOnlyDictionary<string, decimal[]> returns, decimal confidence, StressParameters stress) =>
+    private static RiskGroupFigures Figures(string book, string? account, string baseCurrency, List<RiskPosition> positions, IReadOnlyDictionary<string, decimal[]> returns, decimal confidence, StressParameters stress) =>
         new(book, account, baseCurrency, positions.Sum(p => p.BaseValue), HistoricalVar.Compute(positions, returns, confidence), StressTest.Run(positions, baseCurrency, stress));
 }
