@@ -31,7 +31,8 @@ public sealed partial class ConfirmationFunction(ConfirmationHandler handler, IL
         if (result.Disposition == MessageDisposition.DeadLetter)
         {
             LogDeadLettered(logger, message.MessageId, message.CorrelationId, result.Reason ?? string.Empty, result.Description);
-            await messageActions.DeadLetterMessageAsync(message, null, result.Reason, result.Description, cancellationToken);
+            // An empty property set rather than null: the SDK's receiver-side overload (used by the local host) refuses null.
+            await messageActions.DeadLetterMessageAsync(message, [], result.Reason, result.Description, cancellationToken);
             return;
         }
 

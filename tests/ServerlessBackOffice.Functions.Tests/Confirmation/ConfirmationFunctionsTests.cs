@@ -66,7 +66,7 @@ public sealed class ConfirmationFunctionsTests
     {
         var message = Message("""{"not":"an event"}"""u8.ToArray(), "M-bad");
         var actions = new Mock<ServiceBusMessageActions>(MockBehavior.Strict);
-        actions.Setup(a => a.DeadLetterMessageAsync(message, null, ConfirmationHandler.MalformedEventReason, It.Is<string>(d => d.Length > 0), It.IsAny<CancellationToken>()))
+        actions.Setup(a => a.DeadLetterMessageAsync(message, It.IsAny<Dictionary<string, object>?>(), ConfirmationHandler.MalformedEventReason, It.Is<string>(d => d.Length > 0), It.IsAny<CancellationToken>()))
             .Returns(Task.CompletedTask);
 
         await ConfirmationFunction().RunAsync(message, actions.Object, TestContext.Current.CancellationToken);
@@ -106,7 +106,7 @@ public sealed class ConfirmationFunctionsTests
     {
         var message = Message(Affirmation(quantity: "1,000"), "AFF-MSG-bad");
         var actions = new Mock<ServiceBusMessageActions>(MockBehavior.Strict);
-        actions.Setup(a => a.DeadLetterMessageAsync(message, null, AffirmationParser.InvalidFieldReason, It.Is<string>(d => d.Contains("quantity")), It.IsAny<CancellationToken>()))
+        actions.Setup(a => a.DeadLetterMessageAsync(message, It.IsAny<Dictionary<string, object>?>(), AffirmationParser.InvalidFieldReason, It.Is<string>(d => d.Contains("quantity")), It.IsAny<CancellationToken>()))
             .Returns(Task.CompletedTask);
 
         await AffirmationFunction().RunAsync(message, actions.Object, TestContext.Current.CancellationToken);
