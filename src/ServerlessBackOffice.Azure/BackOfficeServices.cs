@@ -6,6 +6,7 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using ServerlessBackOffice.Azure.Archive;
+using ServerlessBackOffice.Azure.Compliance;
 using ServerlessBackOffice.Azure.Ledger;
 using ServerlessBackOffice.Azure.Messaging;
 using ServerlessBackOffice.Pipeline.Archive;
@@ -45,6 +46,7 @@ public static class BackOfficeServices
             sp.GetRequiredService<IArchiveStore>(),
             sp.GetRequiredService<TimeProvider>()));
         services.AddLedgerStage(configuration);
+        services.AddComplianceStage(configuration);
         return services;
     }
 
@@ -124,12 +126,14 @@ public static class BackOfficeServices
         return configuration[Entities.CosmosDatabase.AppSetting] ?? Entities.CosmosDatabase.Name;
     }
 
-    /// <summary>Registers the ledger stage: its Cosmos store and the posting handler.</summary>
+    /// <summary>Registers the ledger stage: its Cosmos store (archiving every entry it posts) and the posting handler.</summary>
     public static IServiceCollection AddLedgerStage(this IServiceCollection services, IConfiguration configuration)
     {
         services.AddBackOfficeCosmos(configuration);
-        services.TryAddSingleton<ILedgerStore>(sp => new CosmosLedgerStore(
-            sp.GetRequiredService<CosmosClient>().GetContainer(CosmosDatabaseName(configuration), Entities.Containers.Ledger.Name)));
+        services.TryAddSingleton<ILedgerStore>(sp => new ArchivingLedgerStore(
+            new CosmosLedgerStore(sp.GetRequiredService<CosmosClient>().GetContainer(CosmosDatabaseName(configuration), Entities.Containers.Ledger.Name)),
+            sp.GetRequiredService<IArchiveStore>(),
+            sp.GetRequiredService<TimeProvider>()));
         services.TryAddSingleton<LedgerPostingHandler>();
         return services;
     }

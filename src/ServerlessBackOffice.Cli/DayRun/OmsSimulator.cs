@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text.Json;
 using ServerlessBackOffice.Domain.ReferenceData;
+using ServerlessBackOffice.Domain.Risk;
 using ServerlessBackOffice.Domain.Trading;
 
 namespace ServerlessBackOffice.Cli.DayRun;
@@ -21,11 +22,11 @@ internal sealed record OmsPublication(
     IReadOnlyDictionary<string, string>? ApplicationProperties = null);
 
 /// <summary>The rates of the simulated day's irregular messages (fractions of the trades).</summary>
-internal sealed record OmsSimulationRates(double Amend = 0.04, double Cancel = 0.015, double Duplicate = 0.01, double Stale = 0.005, double Invalid = 0.003);
+internal sealed record OmsSimulationRates(double Amend = 0.04, double Cancel = 0.015, double Duplicate = 0.01, double Stale = 0.005, double Invalid = 0.003, double Late = 0.005);
 
 /// <summary>
 /// A realistic, deterministic day of OMS messages: trades in US, UK and EU equities and US bonds, executed in each market's
-/// session on the business date, published within the hour they execute; amendments, cancels and re-sent duplicates an
+/// session on the business date, published within 15 minutes of their execution (a few late); amendments, cancels and re-sent duplicates an
 /// hour or more later; deliberately out-of-order versions (a stale one); and a few invalid messages. Everything is a
 /// function of the seed, the date and reference data.
 /// </summary>
@@ -56,6 +57,13 @@ internal static class OmsSimulator
         }
 
         var counterparties = data.Counterparties.Keys.Order(StringComparer.Ordinal).ToArray();
+        // Prices move around the previous close of the same sample history risk and compliance use, so a simulated trade
+        // is an outlier only when the simulation means it to be.
+        var history = SamplePriceHistory.Create(data.Securities.Values, date.AddDays(-1));
+        var previousClose = data.Securities.Values.ToDictionary(
+            s => s.Isin,
+            s => history.Closes(s.Isin, date.AddDays(-1), 1) is { Count: > 0 } closes ? closes[^1] : SamplePriceHistory.StartPrice(s),
+            StringComparer.Ordinal);
         var totalWeight = open.Sum(m => m.Market.Weight);
         var random = StableRandom.Sequence(seed, $"oms:{date:yyyy-MM-dd}");
         var publications = new List<OmsPublication>(trades + (int)(trades * 0.1) + 16);
@@ -87,10 +95,11 @@ internal static class OmsSimulator
                 random.Next(2) == 0 ? "buy" : "sell",
                 security,
                 Quantity(security, random),
-                Price(security, date, seed, random),
+                Price(security, previousClose[security.Isin], random),
                 counterparties[random.Next(counterparties.Length)]);
 
-            var publishedAt = EndOfHour(executedAt);
+            // A few trades are booked late (an hour after execution): compliance's late-booking rule should catch them.
+            var publishedAt = EndOfSlot(executedAt).AddHours(StableRandom.Unit(seed, "oms-late", trade.TradeId) < rates.Late ? 1 : 0);
             publications.Add(Publish(trade, 1, "new", publishedAt, "new"));
 
             // Irregular messages: decided per trade id, so they do not depend on how many trades came before.
@@ -135,30 +144,20 @@ internal static class OmsSimulator
         && data.Calendars.TryGetValue(convention.TradingCalendarId, out var calendar)
         && calendar.IsBusinessDay(date);
 
-    private static DateTimeOffset EndOfHour(DateTimeOffset instant) =>
-        new DateTimeOffset(instant.Year, instant.Month, instant.Day, instant.Hour, 0, 0, TimeSpan.Zero).AddHours(1);
+    /// <summary>The OMS publishes in 15-minute slots: a trade is captured within 15 minutes of its execution.</summary>
+    private static DateTimeOffset EndOfSlot(DateTimeOffset instant) =>
+        new DateTimeOffset(instant.Year, instant.Month, instant.Day, instant.Hour, instant.Minute / 15 * 15, 0, TimeSpan.Zero).AddMinutes(15);
 
     private static decimal Quantity(Security security, Random random) =>
         security.AssetClass == AssetClass.Equity
             ? 100m * (1 + random.Next(50))
             : 100_000m * (1 + random.Next(50));
 
-    /// <summary>A reference price per instrument (a function of the ISIN) moved by up to ±1% per trade.</summary>
-    private static decimal Price(Security security, DateOnly date, int seed, Random random)
+    /// <summary>The instrument's previous close, moved by up to ±0.5% per trade.</summary>
+    private static decimal Price(Security security, decimal reference, Random random)
     {
-        var reference = ReferencePrice(security, date, seed);
-        var move = 1m + ((decimal)random.NextDouble() - 0.5m) / 50m;
+        var move = 1m + ((decimal)random.NextDouble() - 0.5m) / 100m;
         return Math.Round(reference * move, security.AssetClass == AssetClass.Equity ? 2 : 4, MidpointRounding.AwayFromZero);
-    }
-
-    /// <summary>The simulation's reference price of an instrument on a date.</summary>
-    public static decimal ReferencePrice(Security security, DateOnly date, int seed)
-    {
-        ArgumentNullException.ThrowIfNull(security);
-        var u = (decimal)StableRandom.Unit(seed, "price", security.Isin, date.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture));
-        return security.AssetClass == AssetClass.Equity
-            ? Math.Round(5m + 495m * u, 2, MidpointRounding.AwayFromZero)
-            : Math.Round(92m + 14m * u, 4, MidpointRounding.AwayFromZero);
     }
 
     private static OmsPublication Publish(SimulatedTrade trade, long version, string action, DateTimeOffset at, string kind, string? messageId = null) =>
