@@ -7,6 +7,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using ServerlessBackOffice.Azure.Archive;
 using ServerlessBackOffice.Azure.Compliance;
+using ServerlessBackOffice.Azure.Confirmation;
 using ServerlessBackOffice.Azure.Ledger;
 using ServerlessBackOffice.Azure.Messaging;
 using ServerlessBackOffice.Pipeline.Archive;
@@ -45,6 +46,7 @@ public static class BackOfficeServices
             new ServiceBusMessagePublisher(sp.GetRequiredService<ServiceBusClient>()),
             sp.GetRequiredService<IArchiveStore>(),
             sp.GetRequiredService<TimeProvider>()));
+        services.AddConfirmationStage(configuration);
         services.AddLedgerStage(configuration);
         services.AddComplianceStage(configuration);
         return services;

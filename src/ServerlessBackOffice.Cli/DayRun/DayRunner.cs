@@ -12,6 +12,7 @@ using ServerlessBackOffice.Domain.Ledger;
 using ServerlessBackOffice.Domain.ReferenceData;
 using ServerlessBackOffice.LocalStandIns;
 using ServerlessBackOffice.Pipeline.Archive;
+using ServerlessBackOffice.Pipeline.Confirmation;
 using ServerlessBackOffice.Pipeline.Ledger;
 using ServerlessBackOffice.Pipeline.ReferenceData;
 using ServerlessBackOffice.Topology;
@@ -115,10 +116,18 @@ internal sealed partial class DayRunner(DayRunOptions options, IAnsiConsole cons
                 LogPhase(logger, phase.Key, sent, answeredSoFar);
             }
 
+            // The evening of trade date: the US affirmation cut-off (9 p.m. New York) passes.
+            clock.MoveTo(BusinessInstant(date, new TimeOnly(21, 1), NewYork));
+            await RunCutoffAsync(provider, quiescence, cancellationToken);
+
             var days = SettlementDays(date, custodians).ToList();
             var settled = 0;
             foreach (var day in days)
             {
+                // Midday UTC of each following business day: the UK and EU cut-offs (noon local on T+1) have passed,
+                // then the custodians report what settled.
+                clock.MoveTo(new DateTimeOffset(day.ToDateTime(new TimeOnly(13, 0)), TimeSpan.Zero));
+                await RunCutoffAsync(provider, quiescence, cancellationToken);
                 clock.MoveTo(new DateTimeOffset(day.ToDateTime(new TimeOnly(14, 0)), TimeSpan.Zero));
                 await custodians.SettleDueAsync(day, cancellationToken);
                 await quiescence.WaitAsync(PhaseTimeout, null, cancellationToken);
@@ -232,6 +241,26 @@ internal sealed partial class DayRunner(DayRunOptions options, IAnsiConsole cons
             yield return day;
             day = NextWeekday(day);
         }
+    }
+
+    private static readonly TimeZoneInfo NewYork = TimeZoneInfo.FindSystemTimeZoneById("America/New_York");
+
+    private static DateTimeOffset BusinessInstant(DateOnly day, TimeOnly time, TimeZoneInfo zone) =>
+        new(TimeZoneInfo.ConvertTimeToUtc(day.ToDateTime(time), zone), TimeSpan.Zero);
+
+    /// <summary>Runs the affirmation cut-off watch (the timer function's handler) until it reports nothing more, then lets the pipeline settle.</summary>
+    private static async Task RunCutoffAsync(IServiceProvider provider, Quiescence quiescence, CancellationToken cancellationToken)
+    {
+        if (provider.GetService<AffirmationCutoffHandler>() is not { } cutoff)
+        {
+            return;
+        }
+
+        while ((await cutoff.RunAsync(cancellationToken)).Candidates >= AffirmationCutoffHandler.MaximumPerRun)
+        {
+        }
+
+        await quiescence.WaitAsync(PhaseTimeout, null, cancellationToken);
     }
 
     private static DateOnly LastDay(DateOnly tradeDate, CustodianSimulator custodians) => tradeDate;
