@@ -25,6 +25,12 @@ public sealed record LocalStandInsOptions
     /// </summary>
     public JsonObject? ServiceBusConfig { get; init; }
 
+    /// <summary>
+    /// The Service Bus emulator's clock (enqueued times, locks, TTL, duplicate detection); the system clock by default.
+    /// The day run passes its business clock, so a message's enqueued time is business time like everything else.
+    /// </summary>
+    public TimeProvider? ServiceBusTimeProvider { get; init; }
+
     /// <summary>Where the Service Bus emulator logs; null logs nowhere.</summary>
     public ILoggerFactory? LoggerFactory { get; init; }
 
@@ -90,6 +96,7 @@ public sealed class LocalStandIns : IAsyncDisposable
                         Port = 0,
                         Config = options.ServiceBusConfig ?? EmulatorConfig.FromTopology(TopologyDocument.Default),
                         LoggerFactory = options.LoggerFactory,
+                        TimeProvider = options.ServiceBusTimeProvider ?? TimeProvider.System,
                     },
                     cancellationToken);
             }

@@ -34,7 +34,7 @@ internal sealed class CounterpartySimulator : IAsyncDisposable
         var topic = TopologyDocument.Default.ServiceBus.Topics.Single(t => t.Name == Entities.CounterpartyOutbound.Name);
         foreach (var subscription in topic.Subscriptions)
         {
-            var processor = client.CreateProcessor(topic.Name, subscription.Name, new ServiceBusProcessorOptions { MaxConcurrentCalls = 2, PrefetchCount = 20, AutoCompleteMessages = true });
+            var processor = client.CreateProcessor(topic.Name, subscription.Name, new ServiceBusProcessorOptions { MaxConcurrentCalls = 2, PrefetchCount = 20, AutoCompleteMessages = true, MaxAutoLockRenewalDuration = TimeSpan.Zero });
             processor.ProcessMessageAsync += OnConfirmation;
             processor.ProcessErrorAsync += _ => Task.CompletedTask;
             _processors.Add(processor);

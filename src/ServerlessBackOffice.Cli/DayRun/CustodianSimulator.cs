@@ -38,7 +38,7 @@ internal sealed class CustodianSimulator : IAsyncDisposable
         var topic = TopologyDocument.Default.ServiceBus.Topics.Single(t => t.Name == Entities.CustodianOutbound.Name);
         foreach (var subscription in topic.Subscriptions)
         {
-            var processor = client.CreateProcessor(topic.Name, subscription.Name, new ServiceBusProcessorOptions { MaxConcurrentCalls = 4, PrefetchCount = 50, AutoCompleteMessages = true });
+            var processor = client.CreateProcessor(topic.Name, subscription.Name, new ServiceBusProcessorOptions { MaxConcurrentCalls = 4, PrefetchCount = 50, AutoCompleteMessages = true, MaxAutoLockRenewalDuration = TimeSpan.Zero });
             processor.ProcessMessageAsync += OnInstruction;
             processor.ProcessErrorAsync += _ => Task.CompletedTask;
             _processors.Add(processor);

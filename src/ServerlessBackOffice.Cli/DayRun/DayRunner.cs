@@ -54,8 +54,15 @@ internal sealed partial class DayRunner(DayRunOptions options, IAnsiConsole cons
         var logger = loggerFactory.CreateLogger<DayRunner>();
 
         var topology = TopologyDocument.Default;
+        var firstPhase = publications.Min(p => p.PublishAt);
+        var clock = new SimulatedClock(firstPhase.AddMinutes(-1));
         console.MarkupLine("Starting the local stand-ins (Service Bus emulator, Cosmos DB stand-in, Azurite)...");
-        await using var standIns = await LocalStandIns.LocalStandIns.StartAsync(new LocalStandInsOptions { LoggerFactory = loggerFactory }, logger, cancellationToken);
+
+        // The emulator runs on the business clock too: enqueued times are business times. The clock stands still while
+        // messages are locked (it moves only when nothing is in flight), so locks cannot expire under a handler, and the
+        // clients must not renew them against a clock that is not theirs (see BusinessClockHostJson below).
+        await using var standIns = await LocalStandIns.LocalStandIns.StartAsync(
+            new LocalStandInsOptions { LoggerFactory = loggerFactory, ServiceBusTimeProvider = clock }, logger, cancellationToken);
         using (var cosmos = standIns.CreateCosmosClient())
         {
             await StandInProvisioning.ProvisionCosmosAsync(cosmos, topology, null, cancellationToken);
@@ -67,8 +74,6 @@ internal sealed partial class DayRunner(DayRunOptions options, IAnsiConsole cons
         settings["ArchiveStorage:connectionString"] = standIns.StorageConnectionString;
         var configuration = new ConfigurationBuilder().AddInMemoryCollection(settings!).Build();
 
-        var firstPhase = publications.Min(p => p.PublishAt);
-        var clock = new SimulatedClock(firstPhase.AddMinutes(-1));
         var services = new ServiceCollection()
             .AddSingleton(loggerFactory)
             .AddSingleton(typeof(ILogger<>), typeof(Logger<>))
@@ -80,7 +85,9 @@ internal sealed partial class DayRunner(DayRunOptions options, IAnsiConsole cons
         var functions = ServiceBusFunction.Discover(typeof(ServerlessBackOffice.Functions.HealthFunction).Assembly)
             .Where(f => DayRunComposition.IsHosted(f.Name, provider, f.Class))
             .ToList();
-        var hostJson = HostJsonSettings.Load(Path.Combine(AppContext.BaseDirectory, "host.json"));
+        // host.json's concurrency and prefetch; no client-side lock renewal, because the emulator's locks are on the
+        // business clock, which does not move while a message is being handled.
+        var hostJson = HostJsonSettings.Load(Path.Combine(AppContext.BaseDirectory, "host.json")) with { MaxAutoLockRenewalDuration = TimeSpan.Zero };
         await using var host = new LocalFunctionHost(client, provider, settings, hostJson, loggerFactory.CreateLogger<LocalFunctionHost>());
         await using var replies = new ReplyCollector(client);
         await using var counterparties = new CounterpartySimulator(client, options.Seed, options.MismatchRate, options.SilenceRate);

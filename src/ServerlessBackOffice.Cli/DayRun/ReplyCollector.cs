@@ -19,7 +19,7 @@ internal sealed class ReplyCollector : IAsyncDisposable
 
     public ReplyCollector(ServiceBusClient client)
     {
-        _processor = client.CreateProcessor(Entities.OmsReplies.Name, new ServiceBusProcessorOptions { MaxConcurrentCalls = 8, PrefetchCount = 100, AutoCompleteMessages = true });
+        _processor = client.CreateProcessor(Entities.OmsReplies.Name, new ServiceBusProcessorOptions { MaxConcurrentCalls = 8, PrefetchCount = 100, AutoCompleteMessages = true, MaxAutoLockRenewalDuration = TimeSpan.Zero });
         _processor.ProcessMessageAsync += OnReply;
         _processor.ProcessErrorAsync += _ => Task.CompletedTask;
     }
