@@ -8,6 +8,7 @@ using Microsoft.Extensions.DependencyInjection.Extensions;
 using ServerlessBackOffice.Azure.Archive;
 using ServerlessBackOffice.Azure.Compliance;
 using ServerlessBackOffice.Azure.Confirmation;
+using ServerlessBackOffice.Azure.EndOfDay;
 using ServerlessBackOffice.Azure.Ledger;
 using ServerlessBackOffice.Azure.Messaging;
 using ServerlessBackOffice.Pipeline.Archive;
@@ -49,6 +50,7 @@ public static class BackOfficeServices
         services.AddConfirmationStage(configuration);
         services.AddLedgerStage(configuration);
         services.AddComplianceStage(configuration);
+        services.AddEndOfDayStage(configuration);
         return services;
     }
 

@@ -39,9 +39,14 @@ public sealed class DayRunTests
             var files = Directory.GetFiles(a, "*", SearchOption.AllDirectories)
                 .Select(f => Path.GetRelativePath(a, f))
                 .Where(f => !f.StartsWith("logs", StringComparison.Ordinal) && !f.StartsWith("archive-bundles", StringComparison.Ordinal))
+                .Where(f => !f.EndsWith(".zip", StringComparison.Ordinal)) // the end of day's bundle: compared by manifest below
                 .Order(StringComparer.Ordinal)
                 .ToList();
             Assert.Contains(Path.Combine("journals", "NY-CASH.journal"), files);
+            Assert.Contains(Path.Combine("reports", "NY-CASH.blotter.csv"), files);
+            Assert.Contains(Path.Combine("reports", "NY-CASH.dashboard.html"), files);
+            Assert.Contains("end of day 2026-11-24: ", summary, StringComparison.Ordinal);
+            Assert.Equal(Manifest(Path.Combine(a, "reports", "archive-bundle.zip")), Manifest(Path.Combine(b, "reports", "archive-bundle.zip")));
             foreach (var file in files)
             {
                 Assert.True(File.ReadAllBytes(Path.Combine(a, file)).AsSpan().SequenceEqual(File.ReadAllBytes(Path.Combine(b, file))), $"{file} differs between two runs of the same seed");

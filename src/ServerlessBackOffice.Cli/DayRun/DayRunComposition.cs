@@ -5,6 +5,7 @@ using ServerlessBackOffice.Azure;
 using ServerlessBackOffice.Domain.Capture;
 using ServerlessBackOffice.Domain.ReferenceData;
 using ServerlessBackOffice.Pipeline.Capture;
+using ServerlessBackOffice.Pipeline.EndOfDay;
 using ServerlessBackOffice.Pipeline.InMemory;
 using ServerlessBackOffice.Pipeline.Ports;
 
@@ -16,8 +17,10 @@ namespace ServerlessBackOffice.Cli.DayRun;
 /// </summary>
 internal static class DayRunComposition
 {
-    public static void AddStages(IServiceCollection services, IConfiguration configuration, ReferenceDataSet reference)
+    public static void AddStages(IServiceCollection services, IConfiguration configuration, ReferenceDataSet reference, DayRunReportSink reports)
     {
+        // The day's reports go into the run's own folder (the blob sink of the reports container is registered too).
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IReportSink>(reports));
         services.AddBackOffice(configuration);
 
         // Capture's Cosmos and archive adapters land with the capture issue; until then the day run keeps trades in memory.

@@ -13,6 +13,7 @@ using ServerlessBackOffice.Domain.ReferenceData;
 using ServerlessBackOffice.LocalStandIns;
 using ServerlessBackOffice.Pipeline.Archive;
 using ServerlessBackOffice.Pipeline.Confirmation;
+using ServerlessBackOffice.Pipeline.EndOfDay;
 using ServerlessBackOffice.Pipeline.Ledger;
 using ServerlessBackOffice.Pipeline.ReferenceData;
 using ServerlessBackOffice.Topology;
@@ -78,7 +79,9 @@ internal sealed partial class DayRunner(DayRunOptions options, IAnsiConsole cons
             .AddSingleton(loggerFactory)
             .AddSingleton(typeof(ILogger<>), typeof(Logger<>))
             .AddSingleton<TimeProvider>(clock);
-        DayRunComposition.AddStages(services, configuration, reference);
+        var reports = new DayRunReportSink(options.Output, dayFolder, date);
+        DayRunComposition.AddStages(services, configuration, reference, reports);
+        var closedDays = new List<DateOnly>();
         await using var provider = services.BuildServiceProvider();
 
         await using var client = new ServiceBusClient(standIns.ServiceBusConnectionString);
@@ -126,6 +129,8 @@ internal sealed partial class DayRunner(DayRunOptions options, IAnsiConsole cons
             // The evening of trade date: the US affirmation cut-off (9 p.m. New York) passes.
             clock.MoveTo(BusinessInstant(date, new TimeOnly(21, 1), NewYork));
             await RunCutoffAsync(provider, quiescence, cancellationToken);
+            await CloseDayAsync(date);
+            report("Business days closed", closedDays.Count, closedDays.Count);
 
             var days = SettlementDays(date, custodians).ToList();
             var settled = 0;
@@ -138,8 +143,24 @@ internal sealed partial class DayRunner(DayRunOptions options, IAnsiConsole cons
                 clock.MoveTo(new DateTimeOffset(day.ToDateTime(new TimeOnly(14, 0)), TimeSpan.Zero));
                 await custodians.SettleDueAsync(day, cancellationToken);
                 await quiescence.WaitAsync(PhaseTimeout, null, cancellationToken);
+                await CloseDayAsync(day);
                 report("Settlement days", ++settled, Math.Max(settled, days.Count));
             }
+        }
+
+        // 11 p.m. New York: every book (New York, London, Frankfurt) has passed its close; the end of day runs for the
+        // business date exactly as the timer function runs it, writes the reports and seals the archive day.
+        async Task CloseDayAsync(DateOnly day)
+        {
+            clock.MoveTo(BusinessInstant(day, new TimeOnly(23, 0), NewYork));
+            var result = await provider.GetRequiredService<EndOfDayScheduler>().RunForDateAsync(day, cancellationToken);
+            if (result.NotYetClosed.Count > 0)
+            {
+                throw new InvalidOperationException($"The end of day of {day:yyyy-MM-dd} at 23:00 New York left books open: {string.Join(", ", result.NotYetClosed)}. Their close times are later than the day run's end of day.");
+            }
+
+            closedDays.Add(day);
+            await quiescence.WaitAsync(PhaseTimeout, null, cancellationToken);
         }
 
         if (console.Profile.Capabilities.Interactive)
@@ -184,7 +205,7 @@ internal sealed partial class DayRunner(DayRunOptions options, IAnsiConsole cons
         var unconsumed = quiescence.Unconsumed();
         var books = await CloseBooksAsync(provider, reference, dayFolder, LastDay(date, custodians), cancellationToken);
         var archive = await SealArchiveAsync(provider, dayFolder, cancellationToken);
-        var summary = new DaySummary(date, options, publications, replies.Outcomes, deadLettered, unconsumed, counterparties.Counts, custodians.Counts, books, archive, host.Invocations, host.Failures, wall.Elapsed, dayFolder);
+        var summary = new DaySummary(date, options, publications, replies.Outcomes, deadLettered, unconsumed, counterparties.Counts, custodians.Counts, books, archive, reports.Written(closedDays), host.Invocations, host.Failures, wall.Elapsed, dayFolder);
         summary.Write(console);
         await File.WriteAllTextAsync(Path.Combine(dayFolder.FullName, "summary.txt"), summary.PlainText(), cancellationToken);
         return summary.ExitCode;

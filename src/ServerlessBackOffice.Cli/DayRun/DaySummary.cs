@@ -20,6 +20,7 @@ internal sealed class DaySummary(
     (long Instructions, long Statuses, long Unreadable, int Open) custodians,
     IReadOnlyList<BookResult> books,
     IReadOnlyList<ArchiveDayResult> archive,
+    IReadOnlyList<ReportDayResult> reports,
     long invocations,
     long failedInvocations,
     TimeSpan elapsed,
@@ -47,7 +48,10 @@ internal sealed class DaySummary(
     /// <summary>Every archive day was sealed and its bundle verifies offline.</summary>
     public bool ArchiveIntact => archive.Count > 0 && archive.All(a => a.Intact);
 
-    public int ExitCode => Accounted && LedgerHolds && ArchiveIntact && UnexpectedRejections == 0 ? 0 : 1;
+    /// <summary>Every business day of the run was closed and produced its reports.</summary>
+    public bool ReportsWritten => reports.Count > 0 && reports.All(r => r.Files > 0);
+
+    public int ExitCode => Accounted && LedgerHolds && ArchiveIntact && ReportsWritten && UnexpectedRejections == 0 ? 0 : 1;
 
     public void Write(IAnsiConsole console)
     {
@@ -101,8 +105,13 @@ internal sealed class DaySummary(
             console.MarkupLineInterpolated($"Archive {day.Day:yyyy-MM-dd}: {day.Records:N0} records sealed, bundle {Path.GetRelativePath(Environment.CurrentDirectory, day.BundleFile)} verifies offline: {(day.Intact ? "intact" : $"NOT INTACT ({day.Findings} findings)")}");
         }
 
+        foreach (var day in reports)
+        {
+            console.MarkupLineInterpolated($"End of day {day.Day:yyyy-MM-dd}: {day.Files:N0} report files in {Path.GetRelativePath(Environment.CurrentDirectory, day.Folder)}/");
+        }
+
         console.MarkupLineInterpolated($"Function invocations: {invocations:N0} ({failedInvocations:N0} failed and retried). Took {elapsed.TotalSeconds:N1} s; peak memory {Environment.WorkingSet / (1024 * 1024):N0} MiB now, {System.Diagnostics.Process.GetCurrentProcess().PeakWorkingSet64 / (1024 * 1024):N0} MiB peak (this process).");
-        console.MarkupLineInterpolated($"Output: {Path.GetRelativePath(Environment.CurrentDirectory, folder.FullName)}/ (summary.txt, journals/, archive-bundles/, logs/day-run.jsonl)");
+        console.MarkupLineInterpolated($"Output: {Path.GetRelativePath(Environment.CurrentDirectory, folder.FullName)}/ (summary.txt, reports/, journals/, archive-bundles/, logs/day-run.jsonl)");
         console.MarkupLine(ExitCode == 0 ? "[green bold]Day run OK[/]" : "[red bold]Day run FAILED[/]");
     }
 
@@ -144,6 +153,11 @@ internal sealed class DaySummary(
         foreach (var day in archive)
         {
             text.AppendLine(CultureInfo.InvariantCulture, $"archive {day.Day:yyyy-MM-dd}: {day.Records} records, intact: {(day.Intact ? "yes" : "no")}");
+        }
+
+        foreach (var day in reports)
+        {
+            text.AppendLine(CultureInfo.InvariantCulture, $"end of day {day.Day:yyyy-MM-dd}: {day.Files} report files");
         }
 
         text.AppendLine(CultureInfo.InvariantCulture, $"result: {(ExitCode == 0 ? "OK" : "FAILED")}");

@@ -55,6 +55,7 @@ public static class EventDecoders
         new SettledDecoder("TradePartiallySettled", partial: true),
         new SettledDecoder("TradeSettled", partial: false),
         new AlertRaisedDecoder(),
+        new AlertRaisedDecoder("ComplianceAlertRaised"),
     ];
 }
 
@@ -249,14 +250,18 @@ public sealed record AlertFact(string AlertId, string Rule, string Severity, str
     internal override void ApplyTo(DayReportBuilder day) => day.OnAlert(this);
 }
 
-/// <summary>Reads AlertRaised: <c>{ alertId, rule, severity?, tradeId?, description?, bookId? }</c>.</summary>
-public sealed class AlertRaisedDecoder : EventDecoder
+/// <summary>
+/// Reads AlertRaised and the compliance stage's ComplianceAlertRaised (docs/contracts/compliance-events-v1.md):
+/// <c>{ alertId, rule, severity?, tradeId?, description?|summary?, bookId? }</c>.
+/// </summary>
+/// <param name="eventType">The event type read (AlertRaised by default).</param>
+public sealed class AlertRaisedDecoder(string eventType = "AlertRaised") : EventDecoder
 {
     /// <inheritdoc />
-    public override string EventType => "AlertRaised";
+    public override string EventType => eventType;
 
     /// <inheritdoc />
     protected override DayFact Decode(EventFields f) => new AlertFact(
         f.Text("alertId"), f.Text("rule"), f.OptionalText("severity") ?? "warning", f.OptionalText("tradeId"),
-        f.OptionalText("description") ?? string.Empty, f.OptionalText("bookId"));
+        f.OptionalText("description") ?? f.OptionalText("summary") ?? string.Empty, f.OptionalText("bookId"));
 }

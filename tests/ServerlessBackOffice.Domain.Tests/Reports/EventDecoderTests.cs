@@ -72,6 +72,12 @@ public sealed class EventDecoderTests
         Assert.Equal(new SettledFact("T-1", "E-1", partial, 60m, 1200.50m, null), Decode(eventType, """{"eventId":"E-1","tradeId":"T-1","settledQuantity":"60","settledCash":"1200.50"}"""));
 
     [Fact]
+    public void ComplianceAlertRaised_DecodesWithItsSummaryAsTheDescriptionAndItsBook() =>
+        Assert.Equal(
+            new AlertFact("AL-2", "LateBooking", "Low", "T-2", "Booked 3 h after execution.", "NY-CASH"),
+            Decode("ComplianceAlertRaised", """{"eventId":"AL-2","eventType":"ComplianceAlertRaised","alertId":"AL-2","rule":"LateBooking","severity":"Low","summary":"Booked 3 h after execution.","evidence":{},"tradeIds":["T-2"],"tradeId":"T-2","version":1,"bookId":"NY-CASH","account":"A","beneficialOwner":"O","isin":"US0378331005","tradeDate":"2026-11-24","detectedAt":"2026-11-24T20:00:00.0000000Z","correlationId":null}"""));
+
+    [Fact]
     public void AlertRaised_Decodes() =>
         Assert.Equal(new AlertFact("AL-1", "RestrictedList", "high", "T-1", "on the list", null), Decode("AlertRaised", """{"alertId":"AL-1","rule":"RestrictedList","severity":"high","tradeId":"T-1","description":"on the list"}"""));
 
