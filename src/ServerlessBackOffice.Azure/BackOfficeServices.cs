@@ -95,8 +95,10 @@ public static class BackOfficeServices
     public static IServiceCollection AddBackOfficeCosmos(this IServiceCollection services, IConfiguration configuration)
     {
         ArgumentNullException.ThrowIfNull(configuration);
-        services.TryAddSingleton(_ =>
+        services.TryAddSingleton(sp =>
         {
+            // A benchmark registers a request counter first; nothing else does.
+            var counter = sp.GetService<CosmosRequestCounter>();
             var connectionString = configuration[CosmosConnectionSetting];
             if (!string.IsNullOrWhiteSpace(connectionString))
             {
@@ -107,7 +109,7 @@ public static class BackOfficeServices
                     ConnectionMode = ConnectionMode.Gateway,
                     LimitToEndpoint = endpoint.IsLoopback,
                     ApplicationName = "ServerlessBackOffice",
-                }));
+                }.WithCounter(counter)));
             }
 
             var accountEndpoint = configuration[CosmosEndpointSetting] ?? configuration[$"{CosmosConnectionSetting}:accountEndpoint"]
@@ -118,9 +120,19 @@ public static class BackOfficeServices
                 // 429s are retried by the SDK honouring retry-after; what is left surfaces as a transient failure and the message is redelivered.
                 MaxRetryAttemptsOnRateLimitedRequests = 9,
                 MaxRetryWaitTimeOnRateLimitedRequests = TimeSpan.FromSeconds(30),
-            }));
+            }.WithCounter(counter)));
         });
         return services;
+    }
+
+    private static CosmosClientOptions WithCounter(this CosmosClientOptions options, CosmosRequestCounter? counter)
+    {
+        if (counter is not null)
+        {
+            options.CustomHandlers.Add(counter);
+        }
+
+        return options;
     }
 
     /// <summary>The Cosmos database name, from its topology app setting, defaulting to the topology's name.</summary>

@@ -12,6 +12,7 @@ internal static class BackOfficeCommand
             "ServerlessBackOffice: a serverless post-trade back office. Runs a business day locally, " +
             "manages the local stand-ins, and verifies and replays the archive.");
         root.Subcommands.Add(RunDayCommand.Create());
+        root.Subcommands.Add(RunDayCommand.CreateBench());
         root.Subcommands.Add(TopologyCommand.Create());
         root.Subcommands.Add(VerifyCommand.Create());
         root.Subcommands.Add(EmulatorsCommand.Create());

@@ -103,6 +103,9 @@ public sealed class ServiceBusEmulatorServer : IAsyncDisposable
     public ServiceBusEntityCounts GetCounts(string entityPath) =>
         (_broker.ResolveStore(entityPath) ?? throw new InvalidOperationException($"No queue or subscription '{entityPath}'.")).Counts();
 
+    /// <summary>The operations served since the emulator started: messages sent, delivered and settled, management requests.</summary>
+    public ServiceBusOperationCounts Operations => _broker.Operations.Snapshot();
+
     /// <summary>Empties every queue, subscription and dead-letter queue; the entities remain.</summary>
     public void Reset() => _broker.Reset();
 

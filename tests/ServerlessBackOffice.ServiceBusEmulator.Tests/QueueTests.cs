@@ -31,6 +31,41 @@ public sealed class QueueTests(BrokerFixture broker) : IClassFixture<BrokerFixtu
     }
 
     [Fact]
+    public async Task Operations_CountEachMessageSentDeliveredAndSettled()
+    {
+        Assert.SkipWhen(broker.IsExternal, "Operation counts are the local emulator's own.");
+        var queue = await broker.CreateQueueAsync();
+        await using var sender = broker.Client.CreateSender(queue);
+        await using var receiver = broker.Client.CreateReceiver(queue);
+        var before = broker.Emulator!.Operations;
+
+        using (var batch = await sender.CreateMessageBatchAsync(Ct))
+        {
+            Assert.True(batch.TryAddMessage(new ServiceBusMessage("a")));
+            Assert.True(batch.TryAddMessage(new ServiceBusMessage("b")));
+            await sender.SendMessagesAsync(batch, Ct);
+        }
+
+        await sender.SendMessageAsync(new ServiceBusMessage("c"), Ct);
+        var received = new List<ServiceBusReceivedMessage>();
+        while (received.Count < 3)
+        {
+            received.AddRange(await receiver.ReceiveMessagesAsync(3 - received.Count, Wait, Ct));
+        }
+
+        foreach (var message in received)
+        {
+            await receiver.CompleteMessageAsync(message, Ct);
+        }
+
+        var after = broker.Emulator.Operations;
+        Assert.Equal(3, after.MessagesSent - before.MessagesSent);
+        Assert.Equal(2, after.SendOperations - before.SendOperations);
+        Assert.Equal(3, after.MessagesDelivered - before.MessagesDelivered);
+        Assert.Equal(3, after.Settlements - before.Settlements);
+    }
+
+    [Fact]
     public async Task Send_WhenEveryPropertyIsSet_RoundTripsEveryProperty()
     {
         var queue = await broker.CreateQueueAsync();

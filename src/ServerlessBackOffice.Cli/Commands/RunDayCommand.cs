@@ -10,7 +10,15 @@ namespace ServerlessBackOffice.Cli.Commands;
 /// </summary>
 internal static class RunDayCommand
 {
-    public static Command Create()
+    public static Command Create() => Create("run-day", "Run a full business day of trades through every stage on local stand-ins; reports and archive land in ./out/<date>.", bench: false);
+
+    /// <summary>
+    /// <c>backoffice bench</c>: the same day run, instrumented — trades/s, wall-clock latencies per stage (p50, p99), Cosmos
+    /// requests and Service Bus operations per trade — printed and written to <c>bench.txt</c> (docs/performance.md).
+    /// </summary>
+    public static Command CreateBench() => Create("bench", "Run the day instrumented and report trades/s, latency per stage (p50, p99), Cosmos requests and Service Bus operations per trade.", bench: true);
+
+    private static Command Create(string name, string description, bool bench)
     {
         var date = new Option<DateOnly?>("--date")
         {
@@ -54,7 +62,7 @@ internal static class RunDayCommand
             DefaultValueFactory = _ => 0.03,
         };
 
-        var command = new Command("run-day", "Run a full business day of trades through every stage on local stand-ins; reports and archive land in ./out/<date>.")
+        var command = new Command(name, description)
         {
             date, seed, trades, output, input, mismatchRate, failRate,
         };
@@ -67,7 +75,8 @@ internal static class RunDayCommand
                 parseResult.GetValue(output)!,
                 parseResult.GetValue(input),
                 MismatchRate: parseResult.GetValue(mismatchRate),
-                FailRate: parseResult.GetValue(failRate));
+                FailRate: parseResult.GetValue(failRate),
+                Bench: bench);
             var console = AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(parseResult.InvocationConfiguration.Output) });
             if (!console.Profile.Capabilities.Interactive)
             {

@@ -10,4 +10,5 @@ internal sealed record DayRunOptions(
     double MismatchRate = 0.02,
     double SilenceRate = 0.005,
     double FailRate = 0.03,
-    double PartialRate = 0.01);
+    double PartialRate = 0.01,
+    bool Bench = false);

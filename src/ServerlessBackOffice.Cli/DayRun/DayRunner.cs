@@ -81,6 +81,8 @@ internal sealed partial class DayRunner(DayRunOptions options, IAnsiConsole cons
             .AddSingleton<TimeProvider>(clock);
         var reports = new DayRunReportSink(options.Output, dayFolder, date);
         DayRunComposition.AddStages(services, configuration, reference, reports);
+        var bench = options.Bench ? new BenchRecorder() : null;
+        bench?.Instrument(services);
         var closedDays = new List<DateOnly>();
         await using var provider = services.BuildServiceProvider();
 
@@ -116,7 +118,8 @@ internal sealed partial class DayRunner(DayRunOptions options, IAnsiConsole cons
             foreach (var phase in phases)
             {
                 clock.MoveTo(phase.Key);
-                await PublishAsync(oms, phase, cancellationToken);
+                bench?.TradeDateStarted();
+                await PublishAsync(oms, phase, bench, cancellationToken);
                 var sent = phase.Count();
                 sentSoFar += sent;
                 report("OMS messages published", sentSoFar, publications.Count);
@@ -125,6 +128,8 @@ internal sealed partial class DayRunner(DayRunOptions options, IAnsiConsole cons
                 report("OMS messages answered", answeredSoFar, publications.Count);
                 LogPhase(logger, phase.Key, sent, answeredSoFar);
             }
+
+            bench?.TradeDateProcessed();
 
             // The evening of trade date: the US affirmation cut-off (9 p.m. New York) passes.
             clock.MoveTo(BusinessInstant(date, new TimeOnly(21, 1), NewYork));
@@ -208,10 +213,18 @@ internal sealed partial class DayRunner(DayRunOptions options, IAnsiConsole cons
         var summary = new DaySummary(date, options, publications, replies.Outcomes, deadLettered, unconsumed, counterparties.Counts, custodians.Counts, books, archive, reports.Written(closedDays), host.Invocations, host.Failures, wall.Elapsed, dayFolder);
         summary.Write(console);
         await File.WriteAllTextAsync(Path.Combine(dayFolder.FullName, "summary.txt"), summary.PlainText(), cancellationToken);
+        if (bench is not null)
+        {
+            var figures = bench.Report(standIns.ServiceBus!.Operations, wall.Elapsed);
+            console.WriteLine();
+            console.MarkupLine("[bold]Benchmark[/]");
+            console.WriteLine(figures);
+            await File.WriteAllTextAsync(Path.Combine(dayFolder.FullName, "bench.txt"), figures, cancellationToken);
+        }
         return summary.ExitCode;
     }
 
-    private static async Task PublishAsync(ServiceBusSender sender, IEnumerable<OmsPublication> phase, CancellationToken cancellationToken)
+    private static async Task PublishAsync(ServiceBusSender sender, IEnumerable<OmsPublication> phase, BenchRecorder? bench, CancellationToken cancellationToken)
     {
         var batch = await sender.CreateMessageBatchAsync(cancellationToken);
         try
@@ -219,6 +232,7 @@ internal sealed partial class DayRunner(DayRunOptions options, IAnsiConsole cons
             foreach (var publication in phase)
             {
                 var message = new ServiceBusMessage(publication.Body) { MessageId = publication.MessageId, CorrelationId = publication.CorrelationId, ContentType = "application/json" };
+                bench?.Mark("published", publication.CorrelationId);
                 foreach (var (key, value) in publication.ApplicationProperties ?? new Dictionary<string, string>())
                 {
                     message.ApplicationProperties[key] = value;

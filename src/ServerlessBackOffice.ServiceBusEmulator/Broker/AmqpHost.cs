@@ -242,6 +242,8 @@ internal sealed class AmqpHost : IRuntimeProvider
                 EmulatorBroker.Send(target, stored);
             }
 
+            _broker.Operations.OnSend(messages.Count);
+
             link.DisposeMessage(message, AmqpConstants.AcceptedOutcome, true, message.Batchable);
         }
         catch (Exception ex) when (ex is AmqpException or InvalidCastException or InvalidOperationException or FormatException)
@@ -293,6 +295,7 @@ internal sealed class AmqpHost : IRuntimeProvider
         try
         {
             link.DisposeMessage(request, AmqpConstants.AcceptedOutcome, true, false);
+            _broker.Operations.OnManagementRequest();
             var replyTo = request.Properties.ReplyTo?.ToString();
             if (replyTo is null || !_replyLinks.TryGetValue(replyTo, out var replyLink))
             {

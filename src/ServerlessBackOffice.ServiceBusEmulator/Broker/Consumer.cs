@@ -42,6 +42,7 @@ internal sealed class Consumer
     {
         var tag = ReceiveAndDelete ? new ArraySegment<byte>(Guid.NewGuid().ToByteArray()) : new ArraySegment<byte>(lockToken.ToByteArray());
         _link.SendMessageNoWait(message, tag, AmqpConstants.NullBinary);
+        _store.Operations.OnDelivered();
     }
 
     public void Close(Error error) => _link.SafeClose(new AmqpException(error));
@@ -55,6 +56,7 @@ internal sealed class Consumer
         {
             var lockToken = new Guid(delivery.DeliveryTag.AsSpan());
             var error = _store.Settle(lockToken, requested, this);
+            _store.Operations.OnSettled();
 
             // The service answers every successful settlement (complete, abandon, defer, dead-letter) with Accepted;
             // the client treats any other outcome as a failure and reads the error from it.

@@ -103,6 +103,8 @@ internal sealed class EmulatorBroker : IDisposable
 
     public TimeProvider TimeProvider { get; }
 
+    public OperationCounters Operations { get; } = new();
+
     public void CreateQueue(string name, ServiceBusEntitySettings settings)
     {
         RequireFreeName(name);

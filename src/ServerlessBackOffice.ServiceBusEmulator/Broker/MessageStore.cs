@@ -56,6 +56,8 @@ internal sealed class MessageStore
 
     private TimeProvider Clock => _broker.TimeProvider;
 
+    public OperationCounters Operations => _broker.Operations;
+
     public ServiceBusEntityCounts Counts()
     {
         lock (_sync)

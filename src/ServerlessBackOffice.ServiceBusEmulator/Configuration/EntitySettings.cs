@@ -93,3 +93,15 @@ public sealed class ServiceBusEmulatorConfigurationException : Exception
     {
     }
 }
+
+/// <summary>Operations the broker served since it started.</summary>
+/// <param name="MessagesSent">Messages accepted from senders (a batch counts each message).</param>
+/// <param name="SendOperations">Send transfers (a batch counts once).</param>
+/// <param name="MessagesDelivered">Messages delivered to receivers (redeliveries count again).</param>
+/// <param name="Settlements">Complete, abandon, defer and dead-letter dispositions.</param>
+/// <param name="ManagementRequests">$management and $cbs requests (lock renewal, peek, scheduling, token refresh).</param>
+public sealed record ServiceBusOperationCounts(long MessagesSent, long SendOperations, long MessagesDelivered, long Settlements, long ManagementRequests)
+{
+    /// <summary>Every operation: sends (per message), deliveries, settlements and management requests.</summary>
+    public long Total => MessagesSent + MessagesDelivered + Settlements + ManagementRequests;
+}
