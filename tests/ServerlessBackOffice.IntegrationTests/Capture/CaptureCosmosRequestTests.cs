@@ -4,6 +4,7 @@ using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Time.Testing;
 using ServerlessBackOffice.Azure;
 using ServerlessBackOffice.Azure.Capture;
+using ServerlessBackOffice.Azure.ReferenceData;
 using ServerlessBackOffice.Domain.Capture;
 using ServerlessBackOffice.LocalStandIns;
 using ServerlessBackOffice.Pipeline.Capture;
@@ -21,7 +22,7 @@ public sealed class CaptureCosmosRequestTests(CaptureCosmosFixture fixture) : IC
 {
     private static readonly DateTimeOffset Now = new(2026, 11, 24, 16, 0, 0, TimeSpan.Zero);
 
-    private static InboundMessage Oms(string tradeId, int version, string action, string quantity, string messageId) => new(
+    internal static InboundMessage Oms(string tradeId, int version, string action, string quantity, string messageId) => new(
         messageId,
         Encoding.UTF8.GetBytes($$"""
             {"schemaVersion":"1","tradeId":"{{tradeId}}","version":{{version}},"action":"{{action}}","executionTimestamp":"2026-11-24T15:30:12.345Z",
@@ -34,10 +35,8 @@ public sealed class CaptureCosmosRequestTests(CaptureCosmosFixture fixture) : IC
     public async Task Capture_SpendsOneReadAndTwoWritesPerStateChange_AndOneReadForARedelivery()
     {
         var ct = TestContext.Current.CancellationToken;
-        var counter = new CountingHandler();
-        var options = CosmosSerialization.Apply(LocalCosmos.ClientOptions(fixture.ConnectionString));
-        options.CustomHandlers.Add(counter);
-        using var client = new CosmosClient(fixture.ConnectionString, options);
+        var counter = new CosmosRequestCounter();
+        using var client = CosmosRequestCounter.Client(fixture.ConnectionString, counter);
         var container = await CosmosTradeStoreTests.CreateTradesContainerAsync(client, ct);
         var handler = new CaptureHandler(
             new CosmosTradeStore(container), new InMemoryReferenceDataSource(ReferenceDataJson.LoadEmbedded()), new InMemoryMessagePublisher(),
@@ -72,35 +71,41 @@ public sealed class CaptureCosmosRequestTests(CaptureCosmosFixture fixture) : IC
         Assert.Equal((0, 0), (counter.Reads, counter.Writes));
     }
 
-    /// <summary>Counts document reads and writes (not the SDK's account, container and partition-range metadata requests).</summary>
-    private sealed class CountingHandler : RequestHandler
+    [Fact]
+    public async Task Capture_WithReferenceDataFromCosmos_SpendsNoRequestOnReferenceDataOnceCached()
     {
-        private int _reads;
-        private int _writes;
+        var ct = TestContext.Current.CancellationToken;
+        var counter = new CosmosRequestCounter();
+        using var client = CosmosRequestCounter.Client(fixture.ConnectionString, counter);
+        var trades = await CosmosTradeStoreTests.CreateTradesContainerAsync(client, ct);
+        var referenceData = await CosmosReferenceDataSourceTests.CreateReferenceDataContainerAsync(client, ct);
+        var clock = new FakeTimeProvider(Now);
+        await new ReferenceDataLoader(referenceData, clock).LoadAsync(ReferenceDataJson.LoadEmbedded(), ct);
+        var source = new CosmosReferenceDataSource(referenceData, clock, new ReferenceDataCacheOptions(), NullLogger<CosmosReferenceDataSource>.Instance);
+        var handler = new CaptureHandler(
+            new CosmosTradeStore(trades), source, new InMemoryMessagePublisher(), new InMemoryCaptureArchive(), clock, CapturePolicy.Default,
+            NullLogger<CaptureHandler>.Instance);
 
-        public int Reads => Volatile.Read(ref _reads);
+        // The first trade of an instance waits for the set: the activation list, the manifest and one query per kind.
+        counter.Reset();
+        Assert.Equal(CaptureOutcomeKind.Accepted, (await handler.HandleAsync(Oms("T-first", 1, "new", "100", "M-first"), ct)).Outcome);
+        Assert.Equal((3, 10, 2), (counter.Reads, counter.Queries, counter.Writes));
 
-        public int Writes => Volatile.Read(ref _writes);
-
-        public void Reset()
+        // Then reference data costs nothing: exactly the trade's own read and two writes.
+        const int count = 20;
+        counter.Reset();
+        for (var i = 0; i < count; i++)
         {
-            Interlocked.Exchange(ref _reads, 0);
-            Interlocked.Exchange(ref _writes, 0);
+            Assert.Equal(CaptureOutcomeKind.Accepted, (await handler.HandleAsync(Oms($"T-{i}", 1, "new", "100", $"M-{i}"), ct)).Outcome);
         }
 
-        public override Task<ResponseMessage> SendAsync(RequestMessage request, CancellationToken cancellationToken)
-        {
-            if (IsDocumentRequest(request))
-            {
-                Interlocked.Increment(ref request.Method == HttpMethod.Get ? ref _reads : ref _writes);
-            }
+        Assert.Equal((count, 0, count * 2), (counter.Reads, counter.Queries, counter.Writes));
 
-            return base.SendAsync(request, cancellationToken);
-        }
-
-        // Item operations address ".../colls/<container>/docs/<id>", except a create, which POSTs to the container itself.
-        private static bool IsDocumentRequest(RequestMessage request) =>
-            request.RequestUri.OriginalString.Contains("/colls/", StringComparison.Ordinal)
-            && (request.RequestUri.OriginalString.Contains("/docs", StringComparison.Ordinal) || request.Method == HttpMethod.Post);
+        // After the cache's expiry, one point read of the activation list, once per instance, whatever the trade count.
+        clock.Advance(new ReferenceDataCacheOptions().Expiry + TimeSpan.FromSeconds(1));
+        counter.Reset();
+        Assert.Equal(CaptureOutcomeKind.Accepted, (await handler.HandleAsync(Oms("T-late", 1, "new", "100", "M-late"), ct)).Outcome);
+        await source.PendingRefresh.WaitAsync(ct);
+        Assert.Equal((1 + 1, 0, 2), (counter.Reads, counter.Queries, counter.Writes));
     }
 }
