@@ -35,8 +35,8 @@ public sealed class CaptureCosmosRequestTests(CaptureCosmosFixture fixture) : IC
     public async Task Capture_SpendsOneReadAndTwoWritesPerStateChange_AndOneReadForARedelivery()
     {
         var ct = TestContext.Current.CancellationToken;
-        var counter = new CosmosRequestCounter();
-        using var client = CosmosRequestCounter.Client(fixture.ConnectionString, counter);
+        using var counter = new CountedCosmosClient(fixture.ConnectionString);
+        var client = counter.Client;
         var container = await CosmosTradeStoreTests.CreateTradesContainerAsync(client, ct);
         var handler = new CaptureHandler(
             new CosmosTradeStore(container), new InMemoryReferenceDataSource(ReferenceDataJson.LoadEmbedded()), new InMemoryMessagePublisher(),
@@ -75,8 +75,8 @@ public sealed class CaptureCosmosRequestTests(CaptureCosmosFixture fixture) : IC
     public async Task Capture_WithReferenceDataFromCosmos_SpendsNoRequestOnReferenceDataOnceCached()
     {
         var ct = TestContext.Current.CancellationToken;
-        var counter = new CosmosRequestCounter();
-        using var client = CosmosRequestCounter.Client(fixture.ConnectionString, counter);
+        using var counter = new CountedCosmosClient(fixture.ConnectionString);
+        var client = counter.Client;
         var trades = await CosmosTradeStoreTests.CreateTradesContainerAsync(client, ct);
         var referenceData = await CosmosReferenceDataSourceTests.CreateReferenceDataContainerAsync(client, ct);
         var clock = new FakeTimeProvider(Now);

@@ -137,8 +137,8 @@ public sealed class CosmosReferenceDataSourceTests(CaptureCosmosFixture fixture)
     public async Task Cache_ServesTheSnapshotWithoutRequests_ThenRefreshesInTheBackgroundAfterItsExpiry()
     {
         var ct = TestContext.Current.CancellationToken;
-        var counter = new CosmosRequestCounter();
-        using var client = CosmosRequestCounter.Client(fixture.ConnectionString, counter);
+        using var counter = new CountedCosmosClient(fixture.ConnectionString);
+        var client = counter.Client;
         var container = await CreateReferenceDataContainerAsync(client, ct);
         var loader = new ReferenceDataLoader(container, _clock);
         await loader.LoadAsync(Sample, ct);
@@ -172,8 +172,8 @@ public sealed class CosmosReferenceDataSourceTests(CaptureCosmosFixture fixture)
     public async Task Cache_WhenNothingChanged_ARefreshCostsOnePointRead()
     {
         var ct = TestContext.Current.CancellationToken;
-        var counter = new CosmosRequestCounter();
-        using var client = CosmosRequestCounter.Client(fixture.ConnectionString, counter);
+        using var counter = new CountedCosmosClient(fixture.ConnectionString);
+        var client = counter.Client;
         var container = await CreateReferenceDataContainerAsync(client, ct);
         await new ReferenceDataLoader(container, _clock).LoadAsync(Sample, ct);
         var source = Source(container, TimeSpan.FromMinutes(5));
