@@ -53,6 +53,7 @@ internal sealed partial class DayRunner(DayRunOptions options, IAnsiConsole cons
         using var loggerFactory = LoggerFactory.Create(b => b.AddProvider(logs).SetMinimumLevel(LogLevel.Information)
             .AddFilter("Azure", LogLevel.Warning).AddFilter("Microsoft", LogLevel.Warning));
         var logger = loggerFactory.CreateLogger<DayRunner>();
+        using var telemetry = new TelemetryFiles(Path.Combine(dayFolder.FullName, "logs"));
 
         var topology = TopologyDocument.Default;
         var firstPhase = publications.Min(p => p.PublishAt);

@@ -10,8 +10,10 @@ namespace ServerlessBackOffice.Cli.DayRun;
 /// message and every structured field, the correlation id among them), so the console stays free for progress and the
 /// summary. Written by one background writer; entries are never dropped.
 /// </summary>
-internal sealed class FileLoggerProvider : ILoggerProvider
+internal sealed class FileLoggerProvider : ILoggerProvider, ISupportExternalScope
 {
+    private IExternalScopeProvider _scopes = new LoggerExternalScopeProvider();
+
     private readonly BlockingCollection<string> _lines = new(new ConcurrentQueue<string>());
     private readonly Thread _writer;
     private readonly LogLevel _minimum;
@@ -41,6 +43,9 @@ internal sealed class FileLoggerProvider : ILoggerProvider
 
     public ILogger CreateLogger(string categoryName) => new FileLogger(this, categoryName);
 
+    /// <summary>The factory's scopes (a function invocation's function, message id and correlation id) land in every entry.</summary>
+    public void SetScopeProvider(IExternalScopeProvider scopeProvider) => _scopes = scopeProvider;
+
     public void Dispose()
     {
         _lines.CompleteAdding();
@@ -59,7 +64,7 @@ internal sealed class FileLoggerProvider : ILoggerProvider
     private sealed class FileLogger(FileLoggerProvider provider, string category) : ILogger
     {
         public IDisposable? BeginScope<TState>(TState state)
-            where TState : notnull => null;
+            where TState : notnull => provider._scopes.Push(state);
 
         public bool IsEnabled(LogLevel logLevel) => logLevel >= provider._minimum && logLevel != LogLevel.None;
 
@@ -83,16 +88,24 @@ internal sealed class FileLoggerProvider : ILoggerProvider
                 }
 
                 json.WriteString("message", formatter(state, exception));
-                if (state is IReadOnlyList<KeyValuePair<string, object?>> fields)
+                var written = new HashSet<string>(StringComparer.Ordinal) { "time", "level", "category", "eventId", "message", "exception" };
+                void Fields(object? fields)
                 {
-                    foreach (var (key, value) in fields)
+                    if (fields is IEnumerable<KeyValuePair<string, object?>> pairs)
                     {
-                        if (key != "{OriginalFormat}")
+                        foreach (var (key, value) in pairs)
                         {
-                            json.WriteString(char.ToLowerInvariant(key[0]) + key[1..], Convert.ToString(value, CultureInfo.InvariantCulture));
+                            var name = key.Length == 0 ? key : char.ToLowerInvariant(key[0]) + key[1..];
+                            if (key != "{OriginalFormat}" && written.Add(name))
+                            {
+                                json.WriteString(name, Convert.ToString(value, CultureInfo.InvariantCulture));
+                            }
                         }
                     }
                 }
+
+                Fields(state);
+                provider._scopes.ForEachScope((scope, _) => Fields(scope), (object?)null);
 
                 if (exception is not null)
                 {

@@ -1,8 +1,10 @@
+using System.Diagnostics;
 using System.Reflection;
 using Azure.Messaging.ServiceBus;
 using Microsoft.Azure.Functions.Worker;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
+using ServerlessBackOffice.Pipeline.Telemetry;
 
 namespace ServerlessBackOffice.Cli.LocalHost;
 
@@ -107,6 +109,17 @@ internal sealed partial class LocalFunctionHost : IAsyncDisposable
         var actions = new ReceiverMessageActions(args);
         var instance = function.Method.IsStatic ? null : ActivatorUtilities.GetServiceOrCreateInstance(scope.ServiceProvider, function.Class);
         var arguments = function.Method.GetParameters().Select(p => Bind(p, args, actions)).ToArray();
+
+        // What the worker's InvocationTelemetryMiddleware does in Azure: an activity and a log scope per invocation,
+        // carrying the message id and the OMS correlation id into every log line and span of the stage.
+        using var logScope = _logger.BeginScope(new Dictionary<string, object?>
+        {
+            [BackOfficeTelemetry.FunctionName] = function.Name,
+            [BackOfficeTelemetry.MessageId] = args.Message.MessageId,
+            [BackOfficeTelemetry.CorrelationId] = args.Message.CorrelationId,
+        });
+        using var activity = BackOfficeTelemetry.StartInvocation(function.Name, args.Message.MessageId, args.Message.CorrelationId);
+        var started = Stopwatch.GetTimestamp();
         try
         {
             var result = function.Method.Invoke(instance, arguments);
@@ -114,11 +127,14 @@ internal sealed partial class LocalFunctionHost : IAsyncDisposable
             {
                 await task;
             }
+
+            BackOfficeTelemetry.InvocationEnded(activity, function.Name, Stopwatch.GetElapsedTime(started), null);
         }
         catch (Exception ex)
         {
             Interlocked.Increment(ref _failures);
             var cause = ex is TargetInvocationException { InnerException: { } inner } ? inner : ex;
+            BackOfficeTelemetry.InvocationEnded(activity, function.Name, Stopwatch.GetElapsedTime(started), cause);
             LogInvocationFailed(function.Name, args.Message.MessageId, args.Message.DeliveryCount, cause);
             // Rethrow so the processor abandons the unsettled message, exactly as the Functions host does.
             System.Runtime.ExceptionServices.ExceptionDispatchInfo.Capture(cause).Throw();

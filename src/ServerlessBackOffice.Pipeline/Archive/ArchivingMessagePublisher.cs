@@ -1,6 +1,7 @@
 using System.Text;
 using System.Text.Json;
 using ServerlessBackOffice.Pipeline.Ports;
+using ServerlessBackOffice.Pipeline.Telemetry;
 
 namespace ServerlessBackOffice.Pipeline.Archive;
 
@@ -29,6 +30,7 @@ public sealed class ArchivingMessagePublisher(IMessagePublisher inner, IArchiveS
         }
 
         await inner.PublishAsync(message, cancellationToken);
+        BackOfficeTelemetry.MessagePublished(message.Destination, message.ApplicationProperties.GetValueOrDefault("eventType"), message.CorrelationId);
     }
 
     /// <summary>
