@@ -43,6 +43,23 @@ public sealed partial class RepositoryTests
         Assert.Contains("host.json", project, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public void LocalSettingsExample_NamesEveryTopologyEntityAndTheStandInConnections()
+    {
+        using var example = System.Text.Json.JsonDocument.Parse(File.ReadAllText(Path.Combine(RepositoryRoot.Path, "src", "ServerlessBackOffice.Functions", "local.settings.json.example")));
+        var values = example.RootElement.GetProperty("Values");
+        foreach (var (setting, name) in TopologyDocument.Default.AppSettings())
+        {
+            Assert.True(values.TryGetProperty(setting, out var value), $"local.settings.json.example lacks {setting}; add \"{setting}\": \"{name}\".");
+            Assert.Equal(name, value.GetString());
+        }
+
+        foreach (var connection in new[] { TopologyDocument.Default.ServiceBus.NamespaceAppSetting, "CosmosConnection", "AzureWebJobsStorage", "ArchiveStorage__connectionString", "FUNCTIONS_WORKER_RUNTIME" })
+        {
+            Assert.True(values.TryGetProperty(connection, out _), $"local.settings.json.example lacks {connection}.");
+        }
+    }
+
     [GeneratedRegex(""""^Project\("\{[^}]+\}"\)\s*=\s*"[^"]+",\s*"(?<path>[^"]+\.csproj)"""", RegexOptions.Multiline)]
     private static partial Regex SolutionProject();
 }
