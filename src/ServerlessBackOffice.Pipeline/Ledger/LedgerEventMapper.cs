@@ -4,6 +4,7 @@ using ServerlessBackOffice.Domain.Capture;
 using ServerlessBackOffice.Domain.Ledger;
 using ServerlessBackOffice.Domain.Trading;
 using ServerlessBackOffice.Pipeline.Capture;
+using ServerlessBackOffice.Pipeline.Settlement;
 
 namespace ServerlessBackOffice.Pipeline.Ledger;
 
@@ -16,6 +17,11 @@ public static class LedgerEventMapper
     /// <summary>Reads a trade event body, or says why it cannot be posted (never a silent drop).</summary>
     public static (LedgerCommand? Command, UnpostableEvent? Problem) FromTradeEvent(ReadOnlySpan<byte> body)
     {
+        if (IsSettlementEvent(body))
+        {
+            return FromSettlementEvent(body);
+        }
+
         TradeEventWire? wire;
         try
         {
@@ -39,6 +45,83 @@ public static class LedgerEventMapper
         {
             return (null, new UnpostableEvent("MalformedEvent", $"Trade event {wire.EventId} has an unreadable field: {ex.Message}"));
         }
+    }
+
+    /// <summary>
+    /// Maps TradeSettled / TradePartiallySettled (settlement-event, from the settlement stage) to <see cref="RecordSettlement"/>
+    /// with the cumulative settled quantity: the ledger posts the difference to what it already settled, so a redelivered or
+    /// out-of-order event changes nothing.
+    /// </summary>
+    /// <exception cref="FormatException">A number or date in the event is not readable.</exception>
+    public static RecordSettlement Map(SettlementEventWire wire)
+    {
+        ArgumentNullException.ThrowIfNull(wire);
+        var cumulative = wire.CumulativeQuantity ?? wire.SettledQuantity ?? throw new FormatException($"settlement event {wire.EventId} has no settled quantity");
+        return new RecordSettlement(
+            new LedgerSettlement(wire.StatusId ?? wire.EventId, wire.TradeId, checked((int)wire.Version), Date(wire.SettledOn ?? wire.IntendedSettlementDate), Number(cumulative)),
+            wire.BookId);
+    }
+
+    private static (LedgerCommand? Command, UnpostableEvent? Problem) FromSettlementEvent(ReadOnlySpan<byte> body)
+    {
+        SettlementEventWire? wire;
+        try
+        {
+            wire = JsonSerializer.Deserialize(body, SettlementJsonContext.Default.SettlementEventWire);
+        }
+        catch (JsonException ex)
+        {
+            return (null, new UnpostableEvent("MalformedEvent", $"The settlement event is not valid JSON for the contract: {ex.Message}"));
+        }
+
+        if (wire is null)
+        {
+            return (null, new UnpostableEvent("MalformedEvent", "The settlement event body is empty."));
+        }
+
+        try
+        {
+            return (Map(wire), null);
+        }
+        catch (FormatException ex)
+        {
+            return (null, new UnpostableEvent("MalformedEvent", $"Settlement event {wire.EventId} has an unreadable field: {ex.Message}"));
+        }
+    }
+
+    private static bool IsSettlementEvent(ReadOnlySpan<byte> body)
+    {
+        try
+        {
+            var reader = new Utf8JsonReader(body);
+            if (!reader.Read() || reader.TokenType != JsonTokenType.StartObject)
+            {
+                return false;
+            }
+
+            while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
+            {
+                var isEventType = reader.ValueTextEquals("eventType");
+                if (!reader.Read())
+                {
+                    return false;
+                }
+
+                if (isEventType)
+                {
+                    return reader.TokenType == JsonTokenType.String
+                        && (reader.ValueTextEquals(SettlementEventTypes.TradeSettled) || reader.ValueTextEquals(SettlementEventTypes.TradePartiallySettled));
+                }
+
+                reader.Skip();
+            }
+        }
+        catch (JsonException)
+        {
+            // Not JSON: the trade-event path reports it.
+        }
+
+        return false;
     }
 
     /// <summary>Maps a decoded trade event.</summary>

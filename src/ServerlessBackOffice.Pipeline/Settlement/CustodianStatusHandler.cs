@@ -1,0 +1,218 @@
+using System.Globalization;
+using System.Text.Json;
+using Microsoft.Extensions.Logging;
+using ServerlessBackOffice.Domain.Settlement;
+using ServerlessBackOffice.Pipeline.Capture;
+using ServerlessBackOffice.Pipeline.Ports;
+
+namespace ServerlessBackOffice.Pipeline.Settlement;
+
+/// <summary>
+/// The custodian status stage: one custodian-status-v1 report in, the instruction's state machine advanced (or the report kept
+/// in its history unchanged), and the trade events other stages need out. Side effects, in order: parse strictly (a bad body
+/// is dead-lettered with its reason); point-read the instruction (an unknown instruction is retried, then dead-lettered);
+/// re-publish the last change's outbox; apply (<see cref="SettlementLifecycle.Apply"/>); write state + history + outbox in one
+/// conditional write; publish.
+/// </summary>
+public sealed partial class CustodianStatusHandler(ISettlementStore store, IMessagePublisher publisher, ILogger<CustodianStatusHandler> logger)
+{
+    /// <summary>Optimistic-concurrency retries before the message goes back to Service Bus.</summary>
+    public const int MaximumWriteAttempts = 5;
+
+    /// <summary>
+    /// Deliveries of a status for an unknown instruction before it is dead-lettered. A status can overtake the write of its
+    /// instruction only by seconds; after this many deliveries (with the queue's lock and redelivery delays) it is not ours.
+    /// </summary>
+    public const int UnknownInstructionDeliveries = 5;
+
+    /// <summary>The reason for a body that is not custodian-status-v1.</summary>
+    public const string MalformedStatusReason = "MalformedStatus";
+
+    /// <summary>The reason for a status of an instruction we never issued.</summary>
+    public const string UnknownInstructionReason = "UnknownInstruction";
+
+    /// <summary>Handles one status report. Transient failures throw (the message is retried).</summary>
+    public async Task<SettlementResult> HandleAsync(InboundMessage inbound, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(inbound);
+        var (report, problem) = Parse(inbound.Body.Span);
+        if (report is null)
+        {
+            LogDeadLettered(inbound.MessageId, MalformedStatusReason, problem!);
+            return SettlementResult.DeadLetter(MalformedStatusReason, problem!);
+        }
+
+        for (var attempt = 1; attempt <= MaximumWriteAttempts; attempt++)
+        {
+            var document = await store.GetInstructionAsync(report.InstructionId, cancellationToken);
+            if (document is null || document.Phase is InstructionPhase.Draft or InstructionPhase.Abandoned)
+            {
+                var description = $"Status {report.StatusId} is for instruction {report.InstructionId}, which we have not issued.";
+                if (inbound.DeliveryCount >= UnknownInstructionDeliveries)
+                {
+                    LogDeadLettered(inbound.MessageId, UnknownInstructionReason, description);
+                    return SettlementResult.DeadLetter(UnknownInstructionReason, description);
+                }
+
+                return SettlementResult.Retry(UnknownInstructionReason, description);
+            }
+
+            var (lifecycle, disposition) = document.Lifecycle.Apply(report);
+            if (ReferenceEquals(lifecycle, document.Lifecycle))
+            {
+                // A duplicate report: the last change's messages may not all have left.
+                await PublishAsync(document.Outbox, cancellationToken);
+                return Complete(document, report, SettlementOutcomes.StatusIgnored, disposition);
+            }
+
+            var outbox = disposition == StatusDisposition.Applied ? EventsFor(document, lifecycle, report) : (Outbox: document.Outbox, Trades: document.Trades);
+            var next = document with { Lifecycle = lifecycle, Trades = outbox.Trades, Outbox = outbox.Outbox };
+            if (disposition == StatusDisposition.Applied)
+            {
+                await PublishAsync(document.Outbox, cancellationToken);
+            }
+
+            var written = await store.TryWriteInstructionAsync(next, document.ETag, cancellationToken);
+            if (!written.Written)
+            {
+                LogWriteConflict(report.InstructionId, inbound.MessageId, attempt);
+                continue;
+            }
+
+            await PublishAsync(next.Outbox, cancellationToken);
+            return Complete(next, report, disposition == StatusDisposition.Applied ? SettlementOutcomes.StatusApplied : SettlementOutcomes.StatusIgnored, disposition);
+        }
+
+        throw new SettlementConcurrencyException($"Instruction {report.InstructionId}: {MaximumWriteAttempts} status writes lost a race; the message will be retried.");
+    }
+
+    /// <summary>Reads a custodian-status-v1 body, or says why it cannot be read.</summary>
+    public static (CustodianStatusReport? Report, string? Problem) Parse(ReadOnlySpan<byte> body)
+    {
+        CustodianStatusWire? wire;
+        try
+        {
+            wire = JsonSerializer.Deserialize(body, SettlementJsonContext.Default.CustodianStatusWire);
+        }
+        catch (JsonException ex)
+        {
+            return (null, $"The body is not custodian-status-v1 JSON: {ex.Message}");
+        }
+
+        if (wire is null)
+        {
+            return (null, "The body is JSON null.");
+        }
+
+        if (wire.SchemaVersion != 1 || wire.StatusId.Length == 0 || wire.InstructionId.Length == 0)
+        {
+            return (null, $"Status '{wire.StatusId}' has schema version {wire.SchemaVersion} or an empty id.");
+        }
+
+        if (!Enum.TryParse<SettlementStatus>(wire.Status, ignoreCase: false, out var status) || status == SettlementStatus.Instructed || !Enum.IsDefined(status))
+        {
+            return (null, $"Status '{wire.StatusId}' has an unknown status '{wire.Status}'.");
+        }
+
+        if (!DateTimeOffset.TryParse(wire.ReportedAt, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal | DateTimeStyles.AdjustToUniversal, out var reportedAt))
+        {
+            return (null, $"Status '{wire.StatusId}' has an unreadable reportedAt '{wire.ReportedAt}'.");
+        }
+
+        decimal quantity = 0m, cash = 0m;
+        try
+        {
+            quantity = wire.SettledQuantity is null ? 0m : SettlementRules.Number(wire.SettledQuantity);
+            cash = wire.SettledCash is null ? 0m : Math.Abs(SettlementRules.Number(wire.SettledCash));
+        }
+        catch (FormatException ex)
+        {
+            return (null, $"Status '{wire.StatusId}' has an unreadable amount: {ex.Message}");
+        }
+
+        if (status == SettlementStatus.PartiallySettled && wire.SettledQuantity is null && wire.SettledCash is null)
+        {
+            return (null, $"Status '{wire.StatusId}' is PartiallySettled without a settled quantity or cash.");
+        }
+
+        return (new CustodianStatusReport(wire.StatusId, wire.InstructionId, status, reportedAt, quantity, cash, wire.ReasonCode), null);
+    }
+
+    /// <summary>The trade events of an applied status, and the trades' new settled amounts.</summary>
+    public static (IReadOnlyList<OutboundMessage> Outbox, IReadOnlyList<TradeAllocation> Trades) EventsFor(SettlementInstructionDocument document, SettlementLifecycle lifecycle, CustodianStatusReport report)
+    {
+        ArgumentNullException.ThrowIfNull(document);
+        ArgumentNullException.ThrowIfNull(lifecycle);
+        ArgumentNullException.ThrowIfNull(report);
+        switch (report.Status)
+        {
+            case SettlementStatus.Matched:
+                return (SettlementRules.TradeEvents(document, SettlementEventTypes.SettlementMatched, report.StatusId, (_, w) => w with { StatusId = report.StatusId }), document.Trades);
+            case SettlementStatus.Unmatched:
+                return (SettlementRules.TradeEvents(document, SettlementEventTypes.SettlementUnmatched, report.StatusId, (_, w) => w with { StatusId = report.StatusId, ReasonCode = report.ReasonCode }), document.Trades);
+            case SettlementStatus.Failed:
+                var party = SettlementRules.FailingPartyOf(document.Instruction, report.ReasonCode);
+                return (SettlementRules.TradeEvents(document, SettlementEventTypes.SettlementFailed, report.StatusId, (t, w) => w with
+                {
+                    StatusId = report.StatusId,
+                    ReasonCode = report.ReasonCode,
+                    FailedQuantity = TradeEventWire.Text(t.Quantity - t.CumulativeQuantity),
+                    FailingParty = party,
+                }), document.Trades);
+            case SettlementStatus.Cancelled:
+                // A cancellation we requested already published InstructionCancelled; one the custodian made on its own is news.
+                return document.Phase == InstructionPhase.CancelRequested
+                    ? ([], document.Trades)
+                    : (SettlementRules.TradeEvents(document, SettlementEventTypes.InstructionCancelled, report.StatusId, (_, w) => w with { StatusId = report.StatusId, ReasonCode = report.ReasonCode ?? "CANC" }), document.Trades);
+            default:
+                var allocated = SettlementRules.Allocate(document, lifecycle);
+                var settledOn = DateOnly.FromDateTime(report.ReportedAt.UtcDateTime);
+                var messages = new List<OutboundMessage>();
+                foreach (var (before, after) in document.Trades.Zip(allocated))
+                {
+                    var quantity = after.CumulativeQuantity - before.CumulativeQuantity;
+                    var cash = after.CumulativeCash - before.CumulativeCash;
+                    if (quantity == 0m && cash == 0m)
+                    {
+                        continue;
+                    }
+
+                    var full = after.CumulativeQuantity == after.Quantity;
+                    var eventType = full ? SettlementEventTypes.TradeSettled : SettlementEventTypes.TradePartiallySettled;
+                    messages.Add(SettlementRules.EventMessage(new SettlementEventWire(
+                        $"{after.TradeId}:{report.StatusId}:{eventType}", eventType, after.TradeId, after.Version, after.BookId, document.InstructionId,
+                        TradeEventWire.Date(document.Instruction.SettlementDate), after.Side, document.Instruction.Currency, document.Netted,
+                        StatusId: report.StatusId, SettledOn: TradeEventWire.Date(settledOn),
+                        SettledQuantity: TradeEventWire.Text(quantity), SettledCash: TradeEventWire.Text(cash),
+                        CumulativeQuantity: TradeEventWire.Text(after.CumulativeQuantity), CumulativeCash: TradeEventWire.Text(after.CumulativeCash),
+                        CorrelationId: after.CorrelationId)));
+                }
+
+                return (messages, allocated);
+        }
+    }
+
+    private async Task PublishAsync(IReadOnlyList<OutboundMessage> messages, CancellationToken cancellationToken)
+    {
+        foreach (var message in messages)
+        {
+            await publisher.PublishAsync(message, cancellationToken);
+        }
+    }
+
+    private SettlementResult Complete(SettlementInstructionDocument document, CustodianStatusReport report, string outcome, StatusDisposition disposition)
+    {
+        var description = $"Status {report.StatusId} ({report.Status}) of instruction {report.InstructionId}: {disposition}; the instruction is {document.Lifecycle.Status}.";
+        LogOutcome(report.InstructionId, report.StatusId, disposition, document.Lifecycle.Status);
+        return SettlementResult.Complete(outcome, description, disposition == StatusDisposition.Applied ? null : disposition.ToString());
+    }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Status {StatusId} of instruction {InstructionId}: {Disposition}; now {Status}")]
+    private partial void LogOutcome(string instructionId, string statusId, StatusDisposition disposition, SettlementStatus status);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Custodian status {MessageId} dead-lettered: {Reason}: {Description}")]
+    private partial void LogDeadLettered(string messageId, string reason, string description);
+
+    [LoggerMessage(Level = LogLevel.Debug, Message = "Status write for instruction {InstructionId} (message {MessageId}) lost a race on attempt {Attempt}; deciding again")]
+    private partial void LogWriteConflict(string instructionId, string messageId, int attempt);
+}
