@@ -12,7 +12,7 @@ namespace ServerlessBackOffice.Azure.Settlement;
 
 /// <summary>
 /// The settlement store in Cosmos DB. A trade's settlement document lives in the trade's partition of the trades container
-/// (<c>id = "settlement"</c>, beside the capture and confirmation documents); an instruction lives in its own partition of the
+/// (<c>id = "settlement-state"</c>, beside the capture and confirmation documents); an instruction lives in its own partition of the
 /// settlement-instructions container (partition key <c>/instructionId</c>, so statuses spread over as many partitions as
 /// there are instructions — no hot partition). Every per-message read is a point read and every write a single-document
 /// conditional write (create-only, or replace with If-Match). Only the netting run and the fails report query across
@@ -22,7 +22,7 @@ namespace ServerlessBackOffice.Azure.Settlement;
 public sealed class CosmosSettlementStore(Container trades, Container instructions) : ISettlementStore
 {
     /// <summary>The document id of a trade's settlement state within its partition.</summary>
-    public const string TradeDocumentId = "settlement";
+    public const string TradeDocumentId = "settlement-state";
 
     /// <summary>The type discriminator of a trade's settlement document.</summary>
     public const string TradeDocumentType = "SettlementTrade";

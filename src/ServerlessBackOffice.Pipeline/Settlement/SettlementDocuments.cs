@@ -26,7 +26,7 @@ public enum TradeSettlementStatus
 }
 
 /// <summary>
-/// One trade's settlement state, in the trade's partition of the trades container (<c>id = "settlement"</c>), beside the
+/// One trade's settlement state, in the trade's partition of the trades container (<c>id = "settlement-state"</c>), beside the
 /// capture and confirmation documents: the latest trade version seen, the version whose settlement terms are in force, and
 /// the instruction covering it. The outbox holds the messages of the last change until the next change replaces it
 /// (decision 0060's pattern: deterministic ids make a repeated flush harmless).

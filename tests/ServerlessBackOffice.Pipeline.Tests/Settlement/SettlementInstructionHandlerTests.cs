@@ -1,0 +1,207 @@
+using System.Text;
+using System.Xml.Linq;
+using ServerlessBackOffice.Domain.Settlement;
+using ServerlessBackOffice.Pipeline.Capture;
+using ServerlessBackOffice.Pipeline.Settlement;
+using static ServerlessBackOffice.Pipeline.Tests.Settlement.SettlementStageHarness;
+
+namespace ServerlessBackOffice.Pipeline.Tests.Settlement;
+
+public sealed class SettlementInstructionHandlerTests
+{
+    private static readonly XNamespace Sese = Sese023.Namespace;
+
+    [Fact]
+    public async Task Affirmed_GrossTrade_PublishesOneInstructionToTheAccountsCustodian()
+    {
+        var h = new SettlementStageHarness();
+        await h.CaptureAsync("T-1", GrossCounterparty);
+
+        var result = await h.AffirmAsync("T-1");
+
+        Assert.Equal(SettlementOutcomes.Instructed, result.Outcome);
+        var message = Assert.Single(h.ToCustodian);
+        var wire = Instruction(message);
+        Assert.Equal(wire.InstructionId, message.MessageId);
+        Assert.Equal("corr-1", message.CorrelationId);
+        Assert.Equal(SampleData.ReferenceData.Accounts["ACC-US-004"].CustodianLei, message.ApplicationProperties[SettlementRules.CustodianLeiProperty]);
+        Assert.Equal(("RECE", "APMT", "DBIT", "100", "UNIT"), (wire.Movement, wire.Payment, wire.CreditDebit, wire.Quantity, wire.QuantityType));
+        Assert.Equal(["T-1"], wire.TradeIds);
+        Assert.False(wire.Netted);
+        var issued = Assert.Single(h.Events(SettlementEventTypes.InstructionIssued));
+        Assert.Equal(wire.InstructionId, issued.InstructionId);
+    }
+
+    [Fact]
+    public async Task Instruction_Sese023_CarriesEveryMandatoryElement()
+    {
+        var h = new SettlementStageHarness();
+        await h.CaptureAsync("T-1", GrossCounterparty);
+        await h.AffirmAsync("T-1");
+
+        var wire = Instruction(Assert.Single(h.ToCustodian));
+        var xml = XDocument.Parse(wire.Sese023!);
+        var body = xml.Root!.Element(Sese + "SctiesSttlmTxInstr")!;
+        Assert.Equal(wire.InstructionId, body.Element(Sese + "TxId")!.Value);
+        Assert.Equal("RECE", body.Element(Sese + "SttlmTpAndAddtlParams")!.Element(Sese + "SctiesMvmntTp")!.Value);
+        Assert.Equal("APMT", body.Element(Sese + "SttlmTpAndAddtlParams")!.Element(Sese + "Pmt")!.Value);
+        Assert.Equal(wire.TradeDate, body.Element(Sese + "TradDtls")!.Element(Sese + "TradDt")!.Value);
+        Assert.Equal(wire.SettlementDate, body.Element(Sese + "TradDtls")!.Element(Sese + "SttlmDt")!.Value);
+        Assert.Equal("US0378331005", body.Element(Sese + "FinInstrmId")!.Element(Sese + "ISIN")!.Value);
+        Assert.Equal("100", body.Element(Sese + "QtyAndAcctDtls")!.Element(Sese + "SttlmQty")!.Element(Sese + "Qty")!.Element(Sese + "Unit")!.Value);
+        Assert.Equal("ACC-US-004", body.Element(Sese + "QtyAndAcctDtls")!.Element(Sese + "SfkpgAcct")!.Value);
+        Assert.NotNull(body.Element(Sese + "DlvrgSttlmPties")!.Element(Sese + "Dpstry"));
+        Assert.NotNull(body.Element(Sese + "RcvgSttlmPties")!.Element(Sese + "Pty1"));
+        var amount = body.Element(Sese + "SttlmAmt")!;
+        Assert.Equal(wire.SettlementAmount, amount.Element(Sese + "Amt")!.Value);
+        Assert.Equal("USD", amount.Element(Sese + "Amt")!.Attribute("Ccy")!.Value);
+        Assert.Equal("DBIT", amount.Element(Sese + "CdtDbtInd")!.Value);
+    }
+
+    [Fact]
+    public async Task Affirmed_RedeliveredOrDuplicated_NeverIssuesASecondInstruction()
+    {
+        var h = new SettlementStageHarness();
+        await h.CaptureAsync("T-1", GrossCounterparty);
+
+        await h.AffirmAsync("T-1");
+        var redelivered = await h.AffirmAsync("T-1");
+        var duplicate = await h.AffirmAsync("T-1", messageId: "another-copy");
+
+        Assert.Equal(SettlementOutcomes.Duplicate, redelivered.Outcome);
+        Assert.Equal(SettlementOutcomes.Duplicate, duplicate.Outcome);
+        Assert.Single(h.ToCustodian);
+        Assert.Single(h.InMemory.Instructions);
+    }
+
+    [Fact]
+    public async Task Affirmed_BeforeCaptureStoredIt_IsRetried()
+    {
+        var h = new SettlementStageHarness();
+
+        var result = await h.AffirmAsync("T-404");
+
+        Assert.Equal(SettlementDisposition.Retry, result.Disposition);
+        Assert.Equal(SettlementInstructionHandler.TradeNotYetStoredReason, result.Reason);
+    }
+
+    [Fact]
+    public async Task Netting_TradesOfOneCounterpartyInstrumentAndDate_NetIntoOneInstructionAtTheRun()
+    {
+        var h = new SettlementStageHarness();
+        var buy = await h.CaptureAsync("T-1", NettingCounterparty, "buy", "100");
+        await h.CaptureAsync("T-2", NettingCounterparty, "sell", "30");
+        await h.CaptureAsync("T-3", NettingCounterparty, "buy", "5");
+
+        foreach (var id in new[] { "T-1", "T-2", "T-3" })
+        {
+            Assert.Equal(SettlementOutcomes.AwaitingNetting, (await h.AffirmAsync(id, counterparty: NettingCounterparty)).Outcome);
+        }
+
+        Assert.Empty(h.ToCustodian);
+        var issued = await h.Instructions.RunNettingAsync(DateOnly.Parse(buy.SettlementDate), Ct);
+        var again = await h.Instructions.RunNettingAsync(DateOnly.Parse(buy.SettlementDate), Ct);
+
+        Assert.Equal(1, issued);
+        Assert.Equal(0, again);
+        var wire = Instruction(Assert.Single(h.ToCustodian));
+        Assert.True(wire.Netted);
+        Assert.Equal(["T-1", "T-2", "T-3"], wire.TradeIds);
+        Assert.Equal(("RECE", "75"), (wire.Movement, wire.Quantity));
+        Assert.Equal(3, h.Events(SettlementEventTypes.InstructionIssued).Count);
+        Assert.All(h.InMemory.Trades, t => Assert.Equal((TradeSettlementStatus.Instructed, wire.InstructionId), (t.Status, t.InstructionId)));
+    }
+
+    [Fact]
+    public async Task Netting_TradesThatOffset_SettleByOffsetWithoutAnInstruction()
+    {
+        var h = new SettlementStageHarness();
+        var buy = await h.CaptureAsync("T-1", NettingCounterparty, "buy", "100");
+        var sell = await h.CaptureAsync("T-2", NettingCounterparty, "sell", "100");
+        if (buy.Net != sell.Net)
+        {
+            // Commission makes the cash legs differ; then the set still nets to one free-of-securities cash instruction.
+            await h.AffirmAsync("T-1", counterparty: NettingCounterparty);
+            await h.AffirmAsync("T-2", counterparty: NettingCounterparty);
+            await h.Instructions.RunNettingAsync(DateOnly.Parse(buy.SettlementDate), Ct);
+            Assert.Equal("0", Instruction(Assert.Single(h.ToCustodian)).Quantity);
+            return;
+        }
+
+        await h.AffirmAsync("T-1", counterparty: NettingCounterparty);
+        await h.AffirmAsync("T-2", counterparty: NettingCounterparty);
+        await h.Instructions.RunNettingAsync(DateOnly.Parse(buy.SettlementDate), Ct);
+        Assert.Empty(h.ToCustodian);
+        Assert.Equal(2, h.Events(SettlementEventTypes.TradeSettled).Count);
+    }
+
+    [Fact]
+    public async Task Netting_AnAmendmentAfterTheRun_CancelsTheSetAndReleasesTheOtherTrades()
+    {
+        var h = new SettlementStageHarness();
+        var first = await h.CaptureAsync("T-1", NettingCounterparty, "buy", "100");
+        await h.CaptureAsync("T-2", NettingCounterparty, "buy", "50");
+        await h.AffirmAsync("T-1", counterparty: NettingCounterparty);
+        await h.AffirmAsync("T-2", counterparty: NettingCounterparty);
+        await h.Instructions.RunNettingAsync(DateOnly.Parse(first.SettlementDate), Ct);
+        var netted = Instruction(Assert.Single(h.ToCustodian));
+
+        var amended = await h.CaptureAsync("T-1", NettingCounterparty, "buy", "120", version: 2);
+        var result = await h.DeliverTradeEventAsync(amended);
+
+        Assert.Equal(SettlementOutcomes.AwaitingAffirmation, result.Outcome);
+        var cancellation = h.ToCustodian.Single(m => m.Subject == SettlementRules.CancellationSubject);
+        Assert.Equal(netted.InstructionId + "-CANC", cancellation.MessageId);
+        Assert.Equal(2, h.Events(SettlementEventTypes.InstructionCancelled).Count);
+        Assert.Equal(TradeSettlementStatus.AwaitingNetting, (await h.Store.GetTradeAsync("T-2", Ct))!.Status);
+
+        await h.AffirmAsync("T-1", version: 2, counterparty: NettingCounterparty);
+        await h.Instructions.RunNettingAsync(DateOnly.Parse(first.SettlementDate), Ct);
+        var renetted = Instruction(h.ToCustodian.Last(m => m.Subject == SettlementRules.InstructionSubject));
+        Assert.NotEqual(netted.InstructionId, renetted.InstructionId);
+        Assert.Equal("170", renetted.Quantity);
+    }
+
+    [Fact]
+    public async Task Cancelled_AfterInstruction_SendsTheCancellation()
+    {
+        var h = new SettlementStageHarness();
+        var trade = await h.CaptureAsync("T-1", GrossCounterparty);
+        await h.AffirmAsync("T-1");
+
+        var result = await h.DeliverTradeEventAsync(trade with { EventId = "T-1:2:TradeCancelled", EventType = "TradeCancelled", Version = 2, Status = "Cancelled" });
+        var late = await h.AffirmAsync("T-1", messageId: "late-copy");
+
+        Assert.Equal(SettlementOutcomes.Cancelled, result.Outcome);
+        Assert.Equal(SettlementOutcomes.Stale, late.Outcome);
+        var cancellation = Assert.Single(h.ToCustodian, m => m.Subject == SettlementRules.CancellationSubject);
+        Assert.Equal(SettlementRules.CancellationSubject, cancellation.Subject);
+        Assert.Equal(SettlementInstructionWire.CancellationKind, Instruction(cancellation).Kind);
+    }
+
+    [Fact]
+    public async Task Amended_WithoutSettlementChange_KeepsTheInstructionAndMovesItsVersion()
+    {
+        var h = new SettlementStageHarness();
+        var trade = await h.CaptureAsync("T-1", GrossCounterparty);
+        await h.AffirmAsync("T-1");
+
+        var result = await h.DeliverTradeEventAsync(trade with { EventId = "T-1:2:TradeAmended", EventType = "TradeAmended", Version = 2, BookId = trade.BookId });
+
+        Assert.Equal(SettlementOutcomes.VersionUpdated, result.Outcome);
+        Assert.Single(h.ToCustodian);
+        Assert.Equal(2, Assert.Single(h.InMemory.Instructions).Trades[0].Version);
+    }
+
+    [Fact]
+    public async Task Malformed_OrUnexpectedEvents_AreDeadLetteredWithAReason()
+    {
+        var h = new SettlementStageHarness();
+
+        var malformed = await h.Instructions.HandleAsync(new InboundMessage("m-1", Encoding.UTF8.GetBytes("{not json"), 1), Ct);
+        var unexpected = await h.Instructions.HandleAsync(new InboundMessage("m-2", Encoding.UTF8.GetBytes("""{"eventType":"TradeCaptured"}"""), 1), Ct);
+
+        Assert.Equal((SettlementDisposition.DeadLetter, SettlementInstructionHandler.MalformedEventReason), (malformed.Disposition, malformed.Reason));
+        Assert.Equal((SettlementDisposition.DeadLetter, SettlementInstructionHandler.UnexpectedEventReason), (unexpected.Disposition, unexpected.Reason));
+    }
+}
