@@ -15,6 +15,9 @@ namespace ServerlessBackOffice.Azure.Capture;
 /// <summary>The capture stage's registrations: its Cosmos trade store, its archive, reference data from Cosmos and the handler.</summary>
 public static class CaptureStageRegistration
 {
+    /// <summary>The setting that overrides the oldest trade date capture accepts, in calendar days (default 30): <c>Capture__MaximumTradeDateAgeDays</c>.</summary>
+    public const string MaximumTradeDateAgeSetting = "Capture:MaximumTradeDateAgeDays";
+
     /// <summary>
     /// Registers the capture stage. Expects the composition root to register <c>IArchiveStore</c>, <c>IMessagePublisher</c>
     /// and <c>TimeProvider</c> (as <see cref="BackOfficeServices.AddBackOffice"/> does). Every registration is a TryAdd, so a
@@ -36,8 +39,24 @@ public static class CaptureStageRegistration
             sp.GetRequiredService<ReferenceDataCacheOptions>(),
             sp.GetRequiredService<ILogger<CosmosReferenceDataSource>>()));
         services.TryAddSingleton<IReferenceDataSource>(sp => sp.GetRequiredService<CosmosReferenceDataSource>());
-        services.TryAddSingleton(CapturePolicy.Default);
+        services.TryAddSingleton(_ => Policy(configuration));
         services.TryAddSingleton<CaptureHandler>();
         return services;
+    }
+
+    /// <summary>Contract v1's defaults, with the configured trade-date age when set.</summary>
+    /// <exception cref="FormatException">The setting is not a positive whole number of days.</exception>
+    public static CapturePolicy Policy(IConfiguration configuration)
+    {
+        ArgumentNullException.ThrowIfNull(configuration);
+        var text = configuration[MaximumTradeDateAgeSetting];
+        if (string.IsNullOrWhiteSpace(text))
+        {
+            return CapturePolicy.Default;
+        }
+
+        return int.TryParse(text, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var days) && days > 0
+            ? CapturePolicy.Default with { MaximumTradeDateAgeDays = days }
+            : throw new FormatException($"Capture__MaximumTradeDateAgeDays = '{text}' is not a positive whole number of days.");
     }
 }

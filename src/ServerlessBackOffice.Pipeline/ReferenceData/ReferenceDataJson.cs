@@ -6,7 +6,7 @@ using ServerlessBackOffice.Domain.Trading;
 namespace ServerlessBackOffice.Pipeline.ReferenceData;
 
 /// <summary>
-/// Reads reference data from its JSON files (data/reference/*.json; the same documents <c>backoffice reference load</c> puts
+/// Reads reference data from its JSON files (data/reference/*.json; the same documents <c>backoffice load-reference-data</c> puts
 /// into Cosmos) and refuses a set with integrity problems rather than capturing trades against broken data.
 /// </summary>
 public static class ReferenceDataJson

@@ -3,6 +3,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Moq;
 using ServerlessBackOffice.Azure.Capture;
 using ServerlessBackOffice.Azure.ReferenceData;
+using ServerlessBackOffice.Domain.Capture;
 using ServerlessBackOffice.Functions.Capture;
 using ServerlessBackOffice.Pipeline.Archive;
 using ServerlessBackOffice.Pipeline.Capture;
@@ -85,5 +86,15 @@ public sealed class CaptureStageRegistrationTests
         var error = Assert.Throws<FormatException>(() => provider.GetRequiredService<ReferenceDataCacheOptions>());
 
         Assert.Contains("ReferenceDataCache__Expiry", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void TheTradeDateAgeLimit_ComesFromSettings_DefaultingToContractV1s()
+    {
+        using var configured = Build(new() { ["CosmosConnection"] = StandInConnection, ["Capture:MaximumTradeDateAgeDays"] = "45" });
+        using var defaulted = Build(new() { ["CosmosConnection"] = StandInConnection });
+
+        Assert.Equal(45, configured.GetRequiredService<CapturePolicy>().MaximumTradeDateAgeDays);
+        Assert.Equal(CapturePolicy.Default, defaulted.GetRequiredService<CapturePolicy>());
     }
 }
