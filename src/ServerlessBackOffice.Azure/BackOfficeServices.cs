@@ -6,11 +6,13 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using ServerlessBackOffice.Azure.Archive;
+using ServerlessBackOffice.Azure.Capture;
 using ServerlessBackOffice.Azure.Compliance;
 using ServerlessBackOffice.Azure.Confirmation;
 using ServerlessBackOffice.Azure.EndOfDay;
 using ServerlessBackOffice.Azure.Ledger;
 using ServerlessBackOffice.Azure.Messaging;
+using ServerlessBackOffice.Azure.Settlement;
 using ServerlessBackOffice.Pipeline.Archive;
 using ServerlessBackOffice.Pipeline.Ledger;
 using ServerlessBackOffice.Pipeline.Ports;
@@ -47,7 +49,9 @@ public static class BackOfficeServices
             new ServiceBusMessagePublisher(sp.GetRequiredService<ServiceBusClient>()),
             sp.GetRequiredService<IArchiveStore>(),
             sp.GetRequiredService<TimeProvider>()));
+        services.AddCaptureStage(configuration);
         services.AddConfirmationStage(configuration);
+        services.AddSettlementStage(configuration);
         services.AddLedgerStage(configuration);
         services.AddComplianceStage(configuration);
         services.AddEndOfDayStage(configuration);

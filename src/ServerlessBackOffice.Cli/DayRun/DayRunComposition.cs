@@ -2,12 +2,7 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using ServerlessBackOffice.Azure;
-using ServerlessBackOffice.Domain.Capture;
-using ServerlessBackOffice.Domain.ReferenceData;
-using ServerlessBackOffice.Pipeline.Capture;
 using ServerlessBackOffice.Pipeline.EndOfDay;
-using ServerlessBackOffice.Pipeline.InMemory;
-using ServerlessBackOffice.Pipeline.Ports;
 
 namespace ServerlessBackOffice.Cli.DayRun;
 
@@ -17,18 +12,11 @@ namespace ServerlessBackOffice.Cli.DayRun;
 /// </summary>
 internal static class DayRunComposition
 {
-    public static void AddStages(IServiceCollection services, IConfiguration configuration, ReferenceDataSet reference, DayRunReportSink reports)
+    public static void AddStages(IServiceCollection services, IConfiguration configuration, DayRunReportSink reports)
     {
         // The day's reports go into the run's own folder (the blob sink of the reports container is registered too).
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IReportSink>(reports));
         services.AddBackOffice(configuration);
-
-        // Capture's Cosmos and archive adapters land with the capture issue; until then the day run keeps trades in memory.
-        services.TryAddSingleton<ITradeStore, InMemoryTradeStore>();
-        services.TryAddSingleton<IReferenceDataSource>(new InMemoryReferenceDataSource(reference));
-        services.TryAddSingleton<ICaptureArchive, InMemoryCaptureArchive>();
-        services.TryAddSingleton(CapturePolicy.Default);
-        services.TryAddSingleton<CaptureHandler>();
     }
 
     /// <summary>True when every constructor dependency of the function class is registered (its stage is wired in).</summary>

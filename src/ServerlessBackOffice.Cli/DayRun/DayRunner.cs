@@ -5,6 +5,7 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using ServerlessBackOffice.Azure;
+using ServerlessBackOffice.Azure.ReferenceData;
 using ServerlessBackOffice.Cli.LocalHost;
 using System.IO.Compression;
 using ServerlessBackOffice.Domain.Archive;
@@ -16,6 +17,8 @@ using ServerlessBackOffice.Pipeline.Confirmation;
 using ServerlessBackOffice.Pipeline.EndOfDay;
 using ServerlessBackOffice.Pipeline.Ledger;
 using ServerlessBackOffice.Pipeline.ReferenceData;
+using ServerlessBackOffice.Pipeline.Settlement;
+using ServerlessBackOffice.Functions.Settlement;
 using ServerlessBackOffice.Topology;
 using Spectre.Console;
 
@@ -68,6 +71,8 @@ internal sealed partial class DayRunner(DayRunOptions options, IAnsiConsole cons
         using (var cosmos = standIns.CreateCosmosClient())
         {
             await StandInProvisioning.ProvisionCosmosAsync(cosmos, topology, null, cancellationToken);
+            // Reference data lives in Cosmos, as in Azure: the sample set is loaded the way `backoffice load-reference-data` loads it.
+            await new ReferenceDataLoader(cosmos.GetContainer(Entities.CosmosDatabase.Name, Entities.Containers.ReferenceData.Name)).LoadAsync(reference, cancellationToken);
         }
 
         await StandInProvisioning.ProvisionBlobAsync(standIns.CreateBlobServiceClient(), topology, string.Empty, cancellationToken);
@@ -81,7 +86,7 @@ internal sealed partial class DayRunner(DayRunOptions options, IAnsiConsole cons
             .AddSingleton(typeof(ILogger<>), typeof(Logger<>))
             .AddSingleton<TimeProvider>(clock);
         var reports = new DayRunReportSink(options.Output, dayFolder, date);
-        DayRunComposition.AddStages(services, configuration, reference, reports);
+        DayRunComposition.AddStages(services, configuration, reports);
         var bench = options.Bench ? new BenchRecorder() : null;
         bench?.Instrument(services);
         var closedDays = new List<DateOnly>();
@@ -135,6 +140,7 @@ internal sealed partial class DayRunner(DayRunOptions options, IAnsiConsole cons
             // The evening of trade date: the US affirmation cut-off (9 p.m. New York) passes.
             clock.MoveTo(BusinessInstant(date, new TimeOnly(21, 1), NewYork));
             await RunCutoffAsync(provider, quiescence, cancellationToken);
+            await RunNettingAsync(provider, quiescence, date, cancellationToken);
             await CloseDayAsync(date);
             report("Business days closed", closedDays.Count, closedDays.Count);
 
@@ -146,6 +152,7 @@ internal sealed partial class DayRunner(DayRunOptions options, IAnsiConsole cons
                 // then the custodians report what settled.
                 clock.MoveTo(new DateTimeOffset(day.ToDateTime(new TimeOnly(13, 0)), TimeSpan.Zero));
                 await RunCutoffAsync(provider, quiescence, cancellationToken);
+                await RunNettingAsync(provider, quiescence, day, cancellationToken);
                 clock.MoveTo(new DateTimeOffset(day.ToDateTime(new TimeOnly(14, 0)), TimeSpan.Zero));
                 await custodians.SettleDueAsync(day, cancellationToken);
                 await quiescence.WaitAsync(PhaseTimeout, null, cancellationToken);
@@ -303,6 +310,21 @@ internal sealed partial class DayRunner(DayRunOptions options, IAnsiConsole cons
         {
         }
 
+        await quiescence.WaitAsync(PhaseTimeout, null, cancellationToken);
+    }
+
+    /// <summary>
+    /// The netting run (the timer function's handler): nets the affirmed trades of counterparties with a netting agreement
+    /// that settle by the next weekday and issues their instructions, then lets the pipeline settle.
+    /// </summary>
+    private static async Task RunNettingAsync(IServiceProvider provider, Quiescence quiescence, DateOnly day, CancellationToken cancellationToken)
+    {
+        if (provider.GetService<SettlementInstructionHandler>() is not { } settlement)
+        {
+            return;
+        }
+
+        await settlement.RunNettingAsync(NettingRunFunction.NettingHorizon(day), cancellationToken);
         await quiescence.WaitAsync(PhaseTimeout, null, cancellationToken);
     }
 
