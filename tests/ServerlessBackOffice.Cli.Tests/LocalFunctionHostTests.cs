@@ -8,6 +8,7 @@ using ServerlessBackOffice.Azure;
 using ServerlessBackOffice.Cli.LocalHost;
 using ServerlessBackOffice.Domain.Ledger;
 using ServerlessBackOffice.LocalStandIns;
+using ServerlessBackOffice.Pipeline.Archive;
 using ServerlessBackOffice.Pipeline.Capture;
 using ServerlessBackOffice.Pipeline.Ledger;
 using ServerlessBackOffice.Topology;
@@ -42,7 +43,9 @@ public sealed class LocalFunctionHostTests
         settings[BackOfficeServices.CosmosConnectionSetting] = standIns.CosmosConnectionString;
         settings[Entities.CosmosDatabase.AppSetting] = database;
         var configuration = new ConfigurationBuilder().AddInMemoryCollection(settings!).Build();
-        var services = new ServiceCollection().AddLogging().AddLedgerStage(configuration).BuildServiceProvider();
+        // The ledger stage archives every entry before it posts it: an in-memory archive is enough here.
+        var services = new ServiceCollection().AddLogging().AddSingleton(TimeProvider.System).AddSingleton<IArchiveStore, InMemoryArchiveStore>()
+            .AddLedgerStage(configuration).BuildServiceProvider();
         await using var client = new ServiceBusClient(standIns.ServiceBusConnectionString);
         var functions = ServiceBusFunction.Discover(typeof(ServerlessBackOffice.Functions.HealthFunction).Assembly).Where(f => f.Name == "ledger-posting").ToList();
         await using (var host = new LocalFunctionHost(client, services, settings, HostJsonSettings.Defaults, NullLogger<LocalFunctionHost>.Instance))
