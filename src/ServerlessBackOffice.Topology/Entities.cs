@@ -21,6 +21,12 @@ public static class Entities
     /// <summary>Settlement statuses reported by custodians.</summary>
     public static QueueDefinition CustodianStatusInbound => Topology.Queue("custodianStatusInbound");
 
+    /// <summary>Custodian holdings statements (semt.002 semantics) for reconciliation.</summary>
+    public static QueueDefinition HoldingsStatementsInbound => Topology.Queue("holdingsStatementsInbound");
+
+    /// <summary>Cash statements (camt.053 semantics) for reconciliation.</summary>
+    public static QueueDefinition CashStatementsInbound => Topology.Queue("cashStatementsInbound");
+
     /// <summary>Domain events of the trade lifecycle.</summary>
     public static TopicDefinition TradeEvents => Topology.Topic("tradeEvents");
 
@@ -57,6 +63,8 @@ public static class Entities
         public static CosmosContainerDefinition SettlementInstructions => Topology.Container("settlementInstructions");
 
         public static CosmosContainerDefinition Alerts => Topology.Container("alerts");
+
+        public static CosmosContainerDefinition ReconciliationBreaks => Topology.Container("reconciliationBreaks");
 
         public static CosmosContainerDefinition Leases => Topology.Container("leases");
     }
