@@ -109,7 +109,7 @@ public sealed partial class TopologyTests
     public void InboundQueues_DetectDuplicatesAndDeadLetterExpiredMessages()
     {
         // Nothing is lost: an expired inbound message goes to the dead-letter queue, and a retried publish is dropped.
-        foreach (var key in new[] { "omsTrades", "affirmationsInbound", "custodianStatusInbound" })
+        foreach (var key in new[] { "omsTrades", "affirmationsInbound", "custodianStatusInbound", "holdingsStatementsInbound", "cashStatementsInbound" })
         {
             var queue = Topology.Queue(key);
             Assert.True(queue.Properties.RequiresDuplicateDetection, $"{queue.Name} must detect duplicates.");

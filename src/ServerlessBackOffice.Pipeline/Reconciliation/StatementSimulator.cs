@@ -92,7 +92,9 @@ public static class StatementSimulator
                     {
                         var scale = kind == HoldingKind.Securities ? 0 : (Currencies.TryGet(key.Asset, out var currency) ? currency.MinorUnits : 2);
                         var delta = Delta(seed, account.Account, kind, key.Asset, scale);
-                        delta = amount + delta == 0m ? -delta : delta; // a zero line would read as missing, not as a difference
+                        // A zero line would read as missing, and a difference equal to what is pending as a timing difference.
+                        delta = amount + delta == 0m ? -delta : delta;
+                        delta = delta == pendingAmount ? delta * 2 : delta;
                         lines[key.Asset] = amount + delta;
                         planted.Add(new PlantedBreak(account.Account, kind, key.Asset, kind == HoldingKind.Securities ? BreakType.QuantityBreak : BreakType.CashBreak));
                     }
