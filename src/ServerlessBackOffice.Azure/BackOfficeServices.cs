@@ -12,6 +12,7 @@ using ServerlessBackOffice.Azure.Confirmation;
 using ServerlessBackOffice.Azure.EndOfDay;
 using ServerlessBackOffice.Azure.Ledger;
 using ServerlessBackOffice.Azure.Messaging;
+using ServerlessBackOffice.Azure.Reconciliation;
 using ServerlessBackOffice.Azure.Settlement;
 using ServerlessBackOffice.Pipeline.Archive;
 using ServerlessBackOffice.Pipeline.Ledger;
@@ -54,6 +55,7 @@ public static class BackOfficeServices
         services.AddSettlementStage(configuration);
         services.AddLedgerStage(configuration);
         services.AddComplianceStage(configuration);
+        services.AddReconciliationStage(configuration);
         services.AddEndOfDayStage(configuration);
         return services;
     }

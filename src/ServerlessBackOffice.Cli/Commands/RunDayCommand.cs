@@ -62,9 +62,15 @@ internal static class RunDayCommand
             DefaultValueFactory = _ => 0.03,
         };
 
+        var breakRate = new Option<double>("--break-rate")
+        {
+            Description = "Share of holdings and cash balances a simulated custodian's end-of-day statement disagrees on (reconciliation breaks).",
+            DefaultValueFactory = _ => 0.02,
+        };
+
         var command = new Command(name, description)
         {
-            date, seed, trades, output, input, mismatchRate, failRate,
+            date, seed, trades, output, input, mismatchRate, failRate, breakRate,
         };
         command.SetAction(async (parseResult, cancellationToken) =>
         {
@@ -76,6 +82,7 @@ internal static class RunDayCommand
                 parseResult.GetValue(input),
                 MismatchRate: parseResult.GetValue(mismatchRate),
                 FailRate: parseResult.GetValue(failRate),
+                BreakRate: parseResult.GetValue(breakRate),
                 Bench: bench);
             var console = AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(parseResult.InvocationConfiguration.Output) });
             if (!console.Profile.Capabilities.Interactive)

@@ -11,4 +11,5 @@ internal sealed record DayRunOptions(
     double SilenceRate = 0.005,
     double FailRate = 0.03,
     double PartialRate = 0.01,
+    double BreakRate = 0.02,
     bool Bench = false);

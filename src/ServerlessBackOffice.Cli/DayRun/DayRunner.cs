@@ -17,6 +17,8 @@ using ServerlessBackOffice.Pipeline.Confirmation;
 using ServerlessBackOffice.Pipeline.EndOfDay;
 using ServerlessBackOffice.Pipeline.Ledger;
 using ServerlessBackOffice.Pipeline.ReferenceData;
+using ServerlessBackOffice.Pipeline.Reconciliation;
+using ServerlessBackOffice.Domain.Reconciliation;
 using ServerlessBackOffice.Pipeline.Settlement;
 using ServerlessBackOffice.Functions.Settlement;
 using ServerlessBackOffice.Topology;
@@ -90,6 +92,7 @@ internal sealed partial class DayRunner(DayRunOptions options, IAnsiConsole cons
         var bench = options.Bench ? new BenchRecorder() : null;
         bench?.Instrument(services);
         var closedDays = new List<DateOnly>();
+        var statementsSent = 0;
         await using var provider = services.BuildServiceProvider();
 
         await using var client = new ServiceBusClient(standIns.ServiceBusConnectionString);
@@ -156,9 +159,45 @@ internal sealed partial class DayRunner(DayRunOptions options, IAnsiConsole cons
                 clock.MoveTo(new DateTimeOffset(day.ToDateTime(new TimeOnly(14, 0)), TimeSpan.Zero));
                 await custodians.SettleDueAsync(day, cancellationToken);
                 await quiescence.WaitAsync(PhaseTimeout, null, cancellationToken);
+                await SendStatementsAsync(day);
                 await CloseDayAsync(day);
                 report("Settlement days", ++settled, Math.Max(settled, days.Count));
             }
+        }
+
+        // 10 p.m. New York, before the end of day: the custodians' end-of-day holdings and cash statements (semt.002 and
+        // camt.053 semantics) of every account, which agree with our settled books except for a seeded share of breaks.
+        async Task SendStatementsAsync(DateOnly day)
+        {
+            if (provider.GetService<ReconciliationHandler>() is null)
+            {
+                return;
+            }
+
+            clock.MoveTo(BusinessInstant(day, new TimeOnly(22, 0), NewYork));
+            var ledger = provider.GetRequiredService<ILedgerStore>();
+            var settled = new List<Holding>();
+            foreach (var book in reference.Books.Keys.Order(StringComparer.Ordinal))
+            {
+                settled.AddRange(await LedgerHoldings.SettledHoldingsOfBookAsync(ledger, book, day, cancellationToken));
+            }
+
+            var accounts = reference.Accounts.Values.OrderBy(a => a.Id, StringComparer.Ordinal).Select(a => new SimulatedAccount(a.Id, a.CustodianLei));
+            var statements = StatementSimulator.Generate(day, accounts, settled, [], options.Seed, options.BreakRate);
+            await using var holdingsSender = client.CreateSender(Entities.HoldingsStatementsInbound.Name);
+            await using var cashSender = client.CreateSender(Entities.CashStatementsInbound.Name);
+            foreach (var statement in statements.Holdings)
+            {
+                await holdingsSender.SendMessageAsync(new ServiceBusMessage(StatementSimulator.ToJson(statement)) { MessageId = statement.StatementId, ContentType = "application/json" }, cancellationToken);
+            }
+
+            foreach (var statement in statements.Cash)
+            {
+                await cashSender.SendMessageAsync(new ServiceBusMessage(StatementSimulator.ToJson(statement)) { MessageId = statement.StatementId, ContentType = "application/json" }, cancellationToken);
+            }
+
+            statementsSent += statements.Holdings.Count + statements.Cash.Count;
+            await quiescence.WaitAsync(PhaseTimeout, null, cancellationToken);
         }
 
         // 11 p.m. New York: every book (New York, London, Frankfurt) has passed its close; the end of day runs for the
@@ -216,9 +255,10 @@ internal sealed partial class DayRunner(DayRunOptions options, IAnsiConsole cons
 
         var deadLettered = quiescence.DeadLettered();
         var unconsumed = quiescence.Unconsumed();
+        var breaks = await OpenBreaksAsync(provider, LastClosed(closedDays, date), cancellationToken);
         var books = await CloseBooksAsync(provider, reference, dayFolder, LastDay(date, custodians), cancellationToken);
         var archive = await SealArchiveAsync(provider, dayFolder, cancellationToken);
-        var summary = new DaySummary(date, options, publications, replies.Outcomes, deadLettered, unconsumed, counterparties.Counts, custodians.Counts, books, archive, reports.Written(closedDays), host.Invocations, host.Failures, wall.Elapsed, dayFolder);
+        var summary = new DaySummary(date, options, publications, replies.Outcomes, deadLettered, unconsumed, counterparties.Counts, custodians.Counts, books, archive, reports.Written(closedDays), (statementsSent, breaks), host.Invocations, host.Failures, wall.Elapsed, dayFolder);
         summary.Write(console);
         await File.WriteAllTextAsync(Path.Combine(dayFolder.FullName, "summary.txt"), summary.PlainText(), cancellationToken);
         if (bench is not null)
@@ -326,6 +366,26 @@ internal sealed partial class DayRunner(DayRunOptions options, IAnsiConsole cons
 
         await settlement.RunNettingAsync(NettingRunFunction.NettingHorizon(day), cancellationToken);
         await quiescence.WaitAsync(PhaseTimeout, null, cancellationToken);
+    }
+
+    private static DateOnly LastClosed(List<DateOnly> closed, DateOnly tradeDate) => closed.Count == 0 ? tradeDate : closed.Max();
+
+    /// <summary>Open reconciliation breaks by type, with their oldest age in business days, as of the run's last day.</summary>
+    private static async Task<IReadOnlyList<(string Type, int Count, int OldestAge)>> OpenBreaksAsync(IServiceProvider provider, DateOnly asOf, CancellationToken cancellationToken)
+    {
+        if (provider.GetService<IReconciliationStore>() is not { } store)
+        {
+            return [];
+        }
+
+        var open = new List<TrackedBreak>();
+        await foreach (var document in store.ListAsync(cancellationToken))
+        {
+            open.AddRange(document.OpenBreaks);
+        }
+
+        return [.. open.GroupBy(b => b.Latest.Type.ToString()).OrderBy(g => g.Key, StringComparer.Ordinal)
+            .Select(g => (g.Key, g.Count(), g.Max(b => b.AgeInBusinessDays(asOf, ReconciliationHandler.IsBusinessDay))))];
     }
 
     private static DateOnly LastDay(DateOnly tradeDate, CustodianSimulator custodians) => tradeDate;

@@ -21,6 +21,7 @@ internal sealed class DaySummary(
     IReadOnlyList<BookResult> books,
     IReadOnlyList<ArchiveDayResult> archive,
     IReadOnlyList<ReportDayResult> reports,
+    (int Statements, IReadOnlyList<(string Type, int Count, int OldestAge)> OpenBreaks) reconciliation,
     long invocations,
     long failedInvocations,
     TimeSpan elapsed,
@@ -105,6 +106,7 @@ internal sealed class DaySummary(
             console.MarkupLineInterpolated($"Archive {day.Day:yyyy-MM-dd}: {day.Records:N0} records sealed, bundle {Path.GetRelativePath(Environment.CurrentDirectory, day.BundleFile)} verifies offline: {(day.Intact ? "intact" : $"NOT INTACT ({day.Findings} findings)")}");
         }
 
+        console.MarkupLineInterpolated($"Reconciliation: {reconciliation.Statements:N0} custodian statements; open breaks: {(reconciliation.OpenBreaks.Count == 0 ? "none" : string.Join(", ", reconciliation.OpenBreaks.Select(b => $"{b.Type} {b.Count} (oldest {b.OldestAge} business days)")))}");
         foreach (var day in reports)
         {
             console.MarkupLineInterpolated($"End of day {day.Day:yyyy-MM-dd}: {day.Files:N0} report files in {Path.GetRelativePath(Environment.CurrentDirectory, day.Folder)}/");
@@ -153,6 +155,12 @@ internal sealed class DaySummary(
         foreach (var day in archive)
         {
             text.AppendLine(CultureInfo.InvariantCulture, $"archive {day.Day:yyyy-MM-dd}: {day.Records} records, intact: {(day.Intact ? "yes" : "no")}");
+        }
+
+        text.AppendLine(CultureInfo.InvariantCulture, $"custodian statements: {reconciliation.Statements}");
+        foreach (var (type, count, oldest) in reconciliation.OpenBreaks)
+        {
+            text.AppendLine(CultureInfo.InvariantCulture, $"open break {type}: {count}, oldest {oldest} business days");
         }
 
         foreach (var day in reports)
