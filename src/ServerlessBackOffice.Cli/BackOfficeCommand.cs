@@ -19,6 +19,7 @@ internal static class BackOfficeCommand
         root.Subcommands.Add(ExportLedgerCommand.Create());
         root.Subcommands.Add(ReplayCommand.Create());
         root.Subcommands.Add(LoadReferenceDataCommand.Create());
+        root.Subcommands.Add(LoadReferenceDataCommand.CreateReferenceGroup());
         return root;
     }
 }

@@ -46,7 +46,7 @@ public sealed class LoadReferenceDataCommandTests : IDisposable
         WriteSampleFiles();
 
         var first = await RunAsync("load-reference-data", "--file", _folder, "--cosmos", standIns.CosmosConnectionString, "--database", database);
-        var again = await RunAsync("load-reference-data", "--file", Path.Combine(_folder, "securities.json"), "--cosmos", standIns.CosmosConnectionString, "--database", database);
+        var again = await RunAsync("reference", "load", "--file", Path.Combine(_folder, "securities.json"), "--cosmos", standIns.CosmosConnectionString, "--database", database);
 
         Assert.True(first.ExitCode == 0, first.Error);
         Assert.Contains("in force from the start", first.Output, StringComparison.Ordinal);

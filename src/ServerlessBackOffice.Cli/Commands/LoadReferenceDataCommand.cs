@@ -18,7 +18,17 @@ namespace ServerlessBackOffice.Cli.Commands;
 /// </summary>
 internal static class LoadReferenceDataCommand
 {
-    public static Command Create()
+    public static Command Create() => Create("load-reference-data");
+
+    /// <summary><c>backoffice reference load</c>: the same command under the name the capture issue gives it.</summary>
+    public static Command CreateReferenceGroup()
+    {
+        var group = new Command("reference", "Reference data: securities, counterparties, accounts, schedules, FX rates, calendars.");
+        group.Subcommands.Add(Create("load"));
+        return group;
+    }
+
+    private static Command Create(string name)
     {
         var file = new Option<FileSystemInfo>("--file")
         {
@@ -45,7 +55,7 @@ internal static class LoadReferenceDataCommand
             DefaultValueFactory = _ => Environment.GetEnvironmentVariable(Entities.CosmosDatabase.AppSetting) ?? Entities.CosmosDatabase.Name,
         };
 
-        var command = new Command("load-reference-data", "Check a reference data set and load it into Cosmos (idempotent, versioned, effective-dated).")
+        var command = new Command(name, "Check a reference data set and load it into Cosmos (idempotent, versioned, effective-dated).")
         {
             file, effectiveFrom, cosmos, endpoint, database,
         };
