@@ -12,7 +12,7 @@ public sealed record HoldingsStatementLineWire(
 
 /// <summary>
 /// holdings-statement-v1: a custodian's statement of an account's settled holdings at a date's close (semt.002
-/// "statement of holdings", one safekeeping account mapped to our account id). docs/schemas/holdings-statement-v1.schema.json.
+/// "statement of holdings", one safekeeping account mapped to our account id). docs/contracts/holdings-statement-v1.schema.json.
 /// </summary>
 public sealed record HoldingsStatementWire(
     [property: JsonPropertyName("schemaVersion")] int SchemaVersion,
@@ -31,7 +31,7 @@ public sealed record CashStatementLineWire(
 
 /// <summary>
 /// cash-statement-v1: the cash agent's end-of-day statement of an account's closing booked balances per currency
-/// (camt.053 semantics). docs/schemas/cash-statement-v1.schema.json.
+/// (camt.053 semantics). docs/contracts/cash-statement-v1.schema.json.
 /// </summary>
 public sealed record CashStatementWire(
     [property: JsonPropertyName("schemaVersion")] int SchemaVersion,

@@ -3,7 +3,7 @@ using System.Text.Json.Serialization;
 namespace ServerlessBackOffice.Pipeline.Settlement;
 
 /// <summary>
-/// A message to a custodian (contract settlement-instruction-v1, docs/schemas/settlement-instruction-v1.schema.json): a new
+/// A message to a custodian (contract settlement-instruction-v1, docs/contracts/settlement-instruction-v1.schema.json): a new
 /// instruction with its sese.023.001.09 rendering, or the cancellation of an instruction issued earlier. Amounts are decimal
 /// strings; the Service Bus message id is <c>&lt;instructionId&gt;</c> for an instruction and <c>&lt;instructionId&gt;-CANC</c>
 /// for its cancellation, so a repeated publication is dropped by duplicate detection.
@@ -64,7 +64,7 @@ public sealed record SettlementInstructionWire(
 }
 
 /// <summary>
-/// A custodian status report (contract custodian-status-v1, docs/schemas/custodian-status-v1.schema.json; sese.024/sese.025
+/// A custodian status report (contract custodian-status-v1, docs/contracts/custodian-status-v1.schema.json; sese.024/sese.025
 /// semantics). Quantities and cash are cumulative decimal strings.
 /// </summary>
 /// <param name="SchemaVersion">Always 1.</param>

@@ -23,6 +23,30 @@ public sealed class StatementSimulatorTests
     private static List<Holding> Pending() => [.. Accounts.Select(a => new Holding(a.Account, HoldingKind.Securities, Isins[0], 10m))];
 
     [Fact]
+    public void SimulatedStatements_AreValidAgainstTheirPublishedSchemas()
+    {
+        var holdingsSchema = Json.Schema.JsonSchema.FromFile(RepositoryRoot.Combine("docs", "contracts", "holdings-statement-v1.schema.json"));
+        var cashSchema = Json.Schema.JsonSchema.FromFile(RepositoryRoot.Combine("docs", "contracts", "cash-statement-v1.schema.json"));
+        var statements = StatementSimulator.Generate(Day, Accounts, Settled(), Pending(), seed: 3, breakRate: 0.3);
+
+        foreach (var statement in statements.Holdings)
+        {
+            using var body = System.Text.Json.JsonDocument.Parse(StatementSimulator.ToJson(statement));
+            Assert.True(holdingsSchema.Evaluate(body.RootElement).IsValid, body.RootElement.GetRawText());
+        }
+
+        foreach (var statement in statements.Cash)
+        {
+            using var body = System.Text.Json.JsonDocument.Parse(StatementSimulator.ToJson(statement));
+            Assert.True(cashSchema.Evaluate(body.RootElement).IsValid, body.RootElement.GetRawText());
+        }
+
+        // A number where the contract wants a decimal string is refused by the schema as by the parser.
+        using var numeric = System.Text.Json.JsonDocument.Parse("""{"schemaVersion":1,"statementId":"S-1","servicerLei":"571474TGEMMWANRLN572","account":"ACC-001","statementDate":"2026-11-24","balances":[{"currency":"USD","closingBalance":12.5}]}""");
+        Assert.False(cashSchema.Evaluate(numeric.RootElement).IsValid);
+    }
+
+    [Fact]
     public void ZeroBreakRate_ProducesStatementsThatAgreeWithOurBooks()
     {
         var statements = StatementSimulator.Generate(Day, Accounts, Settled(), Pending(), seed: 7, breakRate: 0);
