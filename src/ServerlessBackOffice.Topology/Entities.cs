@@ -66,6 +66,8 @@ public static class Entities
 
         public static CosmosContainerDefinition ReconciliationBreaks => Topology.Container("reconciliationBreaks");
 
+        public static CosmosContainerDefinition ExceptionRepairs => Topology.Container("exceptionRepairs");
+
         public static CosmosContainerDefinition Leases => Topology.Container("leases");
     }
 

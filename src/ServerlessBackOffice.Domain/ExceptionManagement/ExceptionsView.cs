@@ -38,6 +38,9 @@ public sealed record ExceptionCase(
 {
     /// <summary>Calendar days open as of a date.</summary>
     public int AgeInDays(DateOnly asOf) => Math.Max(0, asOf.DayNumber - RaisedOn.DayNumber);
+
+    /// <summary>Business days open as of a date: the business days after the day it was raised, up to and including <paramref name="asOf"/>.</summary>
+    public int AgeInBusinessDays(DateOnly asOf, Func<DateOnly, bool> isBusinessDay) => ExceptionsView.BusinessDaysBetween(RaisedOn, asOf, isBusinessDay);
 }
 
 /// <summary>The single exceptions view: open exceptions grouped by type and age, for the reports and the dashboard.</summary>
@@ -53,13 +56,41 @@ public static class ExceptionsView
         _ => "compliance-officers",
     };
 
+    /// <summary>Weekdays: the business days of ageing when no market calendar applies (the reports age fails the same way).</summary>
+    public static bool IsWeekday(DateOnly day) => day.DayOfWeek is not (DayOfWeek.Saturday or DayOfWeek.Sunday);
+
+    /// <summary>The business days after <paramref name="from"/> up to and including <paramref name="to"/> (0 when <paramref name="to"/> is not later).</summary>
+    public static int BusinessDaysBetween(DateOnly from, DateOnly to, Func<DateOnly, bool> isBusinessDay)
+    {
+        ArgumentNullException.ThrowIfNull(isBusinessDay);
+        var days = 0;
+        for (var d = from.AddDays(1); d <= to; d = d.AddDays(1))
+        {
+            if (isBusinessDay(d))
+            {
+                days++;
+            }
+        }
+
+        return days;
+    }
+
+    /// <summary>The age bucket of an age in days: today, 1 day, 2-3 days, 4-7 days, 8+ days.</summary>
+    public static string AgeBucket(int days) => days switch { <= 0 => "today", 1 => "1 day", <= 3 => "2-3 days", <= 7 => "4-7 days", _ => "8+ days" };
+
     /// <summary>Open exceptions counted by type and age bucket (0, 1, 2–3, 4–7, 8+ days), in a fixed order.</summary>
-    public static IReadOnlyList<(ExceptionType Type, string Age, int Count)> Summary(IEnumerable<ExceptionCase> exceptions, DateOnly asOf)
+    public static IReadOnlyList<(ExceptionType Type, string Age, int Count)> Summary(IEnumerable<ExceptionCase> exceptions, DateOnly asOf) =>
+        Summary(exceptions, e => e.AgeInDays(asOf));
+
+    /// <summary>Open exceptions counted by type and age bucket in business days, in a fixed order.</summary>
+    public static IReadOnlyList<(ExceptionType Type, string Age, int Count)> Summary(IEnumerable<ExceptionCase> exceptions, DateOnly asOf, Func<DateOnly, bool> isBusinessDay) =>
+        Summary(exceptions, e => e.AgeInBusinessDays(asOf, isBusinessDay));
+
+    private static List<(ExceptionType Type, string Age, int Count)> Summary(IEnumerable<ExceptionCase> exceptions, Func<ExceptionCase, int> age)
     {
         ArgumentNullException.ThrowIfNull(exceptions);
-        static string Bucket(int days) => days switch { 0 => "today", 1 => "1 day", <= 3 => "2-3 days", <= 7 => "4-7 days", _ => "8+ days" };
         return exceptions.Where(e => e.Open)
-            .GroupBy(e => (e.Type, Age: Bucket(e.AgeInDays(asOf))))
+            .GroupBy(e => (e.Type, Age: AgeBucket(age(e))))
             .OrderBy(g => g.Key.Type).ThenBy(g => g.Key.Age, StringComparer.Ordinal)
             .Select(g => (g.Key.Type, g.Key.Age, g.Count()))
             .ToList();

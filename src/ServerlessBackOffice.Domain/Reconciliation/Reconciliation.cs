@@ -130,7 +130,14 @@ public static class BreakTracker
         var result = new List<TrackedBreak>();
         foreach (var item in tracked)
         {
-            if (!item.IsOpen)
+            if (item.Explained && item.ClearedOn is null && now.TryGetValue(item.Latest.BreakId, out var still) && still.Difference == item.Latest.Difference)
+            {
+                // An explained break that persists with the same difference stays explained (operations said why); a
+                // different difference is a new break and opens again below.
+                now.Remove(item.Latest.BreakId);
+                result.Add(item with { Latest = still });
+            }
+            else if (!item.IsOpen)
             {
                 result.Add(item);
             }

@@ -36,6 +36,9 @@ public sealed record DashboardModel(
             return due == 0 ? 1m : (decimal)AffirmedBeforeCutoff / due;
         }
     }
+
+    /// <summary>Open exceptions counted by type and age bucket (business days), as in the open-exceptions report.</summary>
+    public IReadOnlyList<(string Type, string Age, int Count)> OpenExceptionsByAge { get; init; } = [];
 }
 
 /// <summary>
@@ -69,6 +72,7 @@ public static class Dashboard
         Card(html, "volumes", "Trades by market", BarChart(model.VolumesByMarket));
         Card(html, "fails", "Settlement fails by age",
             BarChart(model.FailsByAge) + $"<p>CSDR penalties (net): <span id=\"penalties\">{Amount(model.PenaltiesNet)}</span></p>");
+        OpenExceptionsCard(html, model);
         Card(html, "risk", $"1-day 99% VaR: {Amount(model.ValueAtRisk)} {Escape(model.RiskCurrency)}", Histogram(model.RiskScenarioPnl, -model.ValueAtRisk));
 
         html.Append("</div>\n<div class=\"card\" id=\"exceptions\" style=\"margin-top:16px\"><h2>Exceptions to act on (")
@@ -81,6 +85,29 @@ public static class Dashboard
 
         html.Append("</tbody></table></div>\n</body>\n</html>\n");
         return html.ToString();
+    }
+
+    private static void OpenExceptionsCard(StringBuilder html, DashboardModel model)
+    {
+        var body = new StringBuilder();
+        if (model.OpenExceptionsByAge.Count == 0)
+        {
+            body.Append("<p>none</p>");
+        }
+        else
+        {
+            body.Append("<table><thead><tr><th>type</th><th>age (business days)</th><th>open</th></tr></thead><tbody>");
+            foreach (var (type, age, count) in model.OpenExceptionsByAge)
+            {
+                body.Append("<tr><td>").Append(Escape(type)).Append("</td><td>").Append(Escape(age)).Append("</td><td>")
+                    .Append(count.ToString(CultureInfo.InvariantCulture)).Append("</td></tr>");
+            }
+
+            body.Append("</tbody></table>");
+        }
+
+        var total = model.OpenExceptionsByAge.Sum(e => e.Count).ToString(CultureInfo.InvariantCulture);
+        Card(html, "open-exceptions", $"Open exceptions by type and age ({total})", body.ToString());
     }
 
     private static void Card(StringBuilder html, string id, string title, string body) =>

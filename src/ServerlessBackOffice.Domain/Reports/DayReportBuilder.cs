@@ -18,7 +18,7 @@ namespace ServerlessBackOffice.Domain.Reports;
 /// streamed files follow that order. A record it cannot read — unparseable JSON, an unknown event type, a missing field —
 /// is listed in the records-not-understood report with the reason, never a crash and never silently dropped.
 /// </remarks>
-public sealed class DayReportBuilder : IDisposable
+public sealed partial class DayReportBuilder : IDisposable
 {
     // Venues whose trades MiFIR (EU) or UK MiFIR transaction reporting covers; XOFF trades are in scope in EUR or GBP.
     private static readonly HashSet<string> ReportableVenues = new(StringComparer.Ordinal) { "XLON", "XPAR", "XETR", "XAMS", "XBRU", "XMIL", "XMAD", "XLIS", "XDUB", "XHEL", "XSTO", "XCSE", "XWBO" };
@@ -124,6 +124,11 @@ public sealed class DayReportBuilder : IDisposable
         }
         else if (name.StartsWith("outbound/", StringComparison.Ordinal) || name.StartsWith("inbound/", StringComparison.Ordinal) || name.StartsWith("state/", StringComparison.Ordinal))
         {
+            if (name.StartsWith(ReconciliationStatePrefix, StringComparison.Ordinal))
+            {
+                ReadReconciliationRecord(name, content);
+            }
+
             // Confirmations, instructions, inbound messages and state renderings are evidence, not report inputs: counted only.
             var second = name.IndexOf('/', name.IndexOf('/') + 1);
             var folder = second < 0 ? name : name[..second];
@@ -162,7 +167,8 @@ public sealed class DayReportBuilder : IDisposable
             WriteAlerts(book);
             var outcomes = WriteOmsOutcomes(book);
             WriteNotUnderstood(book);
-            WriteDashboard(book, outcomes, confirmation, fails, balances);
+            var openExceptions = WriteOpenExceptions(book);
+            WriteDashboard(book, outcomes, confirmation, fails, balances, openExceptions);
         }
     }
 
@@ -717,7 +723,8 @@ public sealed class DayReportBuilder : IDisposable
         List<ChartPoint> outcomes,
         (int Before, int After, int Mismatched, int Unaffirmed) confirmation,
         (SortedDictionary<AgeBucket, int> ByAge, decimal Penalties) fails,
-        bool balances)
+        bool balances,
+        IReadOnlyList<(string Type, string Age, int Count)> openExceptions)
     {
         var model = new DashboardModel(
             $"{book.Id} operations dashboard",
@@ -734,7 +741,7 @@ public sealed class DayReportBuilder : IDisposable
             book.Exceptions,
             [],
             0m,
-            "n/a");
+            "n/a") { OpenExceptionsByAge = openExceptions };
         using var writer = _sink.Create(ReportFiles.For(book.Id, ReportFiles.Dashboard));
         writer.Write(Dashboard.Render(model));
     }

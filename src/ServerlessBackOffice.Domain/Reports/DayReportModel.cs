@@ -64,11 +64,14 @@ public static class ReportFiles
     /// <summary>The one-page operations dashboard.</summary>
     public const string Dashboard = "dashboard.html";
 
+    /// <summary>Open exceptions (every type, reconciliation breaks included) with their age in business days and owner, then counts by type and age.</summary>
+    public const string OpenExceptions = "open-exceptions.csv";
+
     /// <summary>Every report of a book, in the order they are written.</summary>
     public static IReadOnlyList<string> All { get; } =
     [
         Inputs, Blotter, ConfirmationExceptions, SettlementStatus, PositionsAndCash, TrialBalance, TrialBalanceProof, TransactionReport,
-        ComplianceAlerts, OmsOutcomes, RecordsNotUnderstood, Dashboard,
+        ComplianceAlerts, OmsOutcomes, RecordsNotUnderstood, OpenExceptions, Dashboard,
     ];
 
     /// <summary>A book's file name for a report.</summary>
