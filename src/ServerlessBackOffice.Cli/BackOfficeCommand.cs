@@ -18,6 +18,7 @@ internal static class BackOfficeCommand
         root.Subcommands.Add(EmulatorsCommand.Create());
         root.Subcommands.Add(ExportLedgerCommand.Create());
         root.Subcommands.Add(ReplayCommand.Create());
+        root.Subcommands.Add(ExceptionsCommand.Create());
         root.Subcommands.Add(LoadReferenceDataCommand.Create());
         root.Subcommands.Add(LoadReferenceDataCommand.CreateReferenceGroup());
         return root;
