@@ -63,5 +63,6 @@ public sealed class DashboardInChromiumTests : IDisposable
         9_500, 200, 100, 70,
         [new("1 day", 40m), new("2-3 days", 12m)], -123.45m, true,
         [new("Settlement fail", "SI-1", "LACK", 3)],
-        Enumerable.Range(-125, 250).Select(i => i * 100m).ToList(), 12_300m, "USD");
+        new DashboardRisk("USD", 1_500_000m, 12_300m, 12_400m, [new("EquityShock", "Equities -20%", -300_000m), new("RatesUp", "Rates +200 bp", 0m), new("FxShock", "FX", 0m)],
+            Enumerable.Range(-125, 250).Select(i => i * 100m).ToList(), 0, null));
 }

@@ -34,6 +34,18 @@ public static class ComplianceServiceCollectionExtensions
         services.TryAddSingleton(_ => configuration[RulesPathSetting] is { Length: > 0 } path
             ? ComplianceConfiguration.Load(path)
             : SampleComplianceConfiguration.Load());
+        services.AddPriceHistory(configuration);
+        services.TryAddSingleton<ComplianceHandler>();
+        return services;
+    }
+
+    /// <summary>
+    /// Registers the price history compliance and the end of day's risk share: the CSV named by <see cref="PriceHistoryPathSetting"/>,
+    /// otherwise the deterministic sample. Expects IReferenceDataSource and TimeProvider.
+    /// </summary>
+    public static IServiceCollection AddPriceHistory(this IServiceCollection services, IConfiguration configuration)
+    {
+        ArgumentNullException.ThrowIfNull(configuration);
         services.TryAddSingleton<IPriceHistorySource>(sp =>
         {
             if (configuration[PriceHistoryPathSetting] is { Length: > 0 } path)
@@ -44,7 +56,6 @@ public static class ComplianceServiceCollectionExtensions
 
             return new SamplePriceHistorySource(sp.GetRequiredService<IReferenceDataSource>(), sp.GetRequiredService<TimeProvider>());
         });
-        services.TryAddSingleton<ComplianceHandler>();
         return services;
     }
 }

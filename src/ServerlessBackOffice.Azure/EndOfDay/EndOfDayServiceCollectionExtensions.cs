@@ -5,7 +5,9 @@ using Azure.Storage.Blobs;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using ServerlessBackOffice.Azure.Compliance;
 using ServerlessBackOffice.Pipeline.EndOfDay;
+using ServerlessBackOffice.Pipeline.Risk;
 using ServerlessBackOffice.Topology;
 
 namespace ServerlessBackOffice.Azure.EndOfDay;
@@ -28,6 +30,8 @@ public static class EndOfDayServiceCollectionExtensions
     {
         ArgumentNullException.ThrowIfNull(configuration);
         services.TryAddSingleton(_ => Options(configuration.GetSection("EndOfDay")));
+        services.AddPriceHistory(configuration);
+        services.TryAddSingleton<RiskMarketDataArchiver>();
         services.TryAddSingleton<EndOfDayHandler>();
         services.TryAddSingleton<EndOfDayScheduler>();
         if (!string.IsNullOrWhiteSpace(configuration["ArchiveStorage:connectionString"]) || !string.IsNullOrWhiteSpace(configuration["ArchiveStorage:blobServiceUri"]))

@@ -23,9 +23,7 @@ public sealed record DashboardModel(
     decimal PenaltiesNet,
     bool TrialBalanceBalances,
     IReadOnlyList<ExceptionItem> Exceptions,
-    IReadOnlyList<decimal> RiskScenarioPnl,
-    decimal ValueAtRisk,
-    string RiskCurrency)
+    DashboardRisk Risk)
 {
     /// <summary>The share of trades affirmed before the cut-off, of all trades due for affirmation.</summary>
     public decimal AffirmationRate
@@ -73,7 +71,7 @@ public static class Dashboard
         Card(html, "fails", "Settlement fails by age",
             BarChart(model.FailsByAge) + $"<p>CSDR penalties (net): <span id=\"penalties\">{Amount(model.PenaltiesNet)}</span></p>");
         OpenExceptionsCard(html, model);
-        Card(html, "risk", $"1-day 99% VaR: {Amount(model.ValueAtRisk)} {Escape(model.RiskCurrency)}", Histogram(model.RiskScenarioPnl, -model.ValueAtRisk));
+        RiskCard(html, model.Risk);
 
         html.Append("</div>\n<div class=\"card\" id=\"exceptions\" style=\"margin-top:16px\"><h2>Exceptions to act on (")
             .Append(model.Exceptions.Count.ToString(CultureInfo.InvariantCulture)).Append(")</h2>\n<table><thead><tr><th>type</th><th>reference</th><th>reason</th><th>age (days)</th></tr></thead><tbody>\n");
@@ -109,6 +107,46 @@ public static class Dashboard
         var total = model.OpenExceptionsByAge.Sum(e => e.Count).ToString(CultureInfo.InvariantCulture);
         Card(html, "open-exceptions", $"Open exceptions by type and age ({total})", body.ToString());
     }
+
+    // The risk section: the book's VaR and expected shortfall, the stress scenarios and the P&L distribution with the VaR line.
+    private static void RiskCard(StringBuilder html, DashboardRisk risk)
+    {
+        var currency = Escape(risk.BaseCurrency);
+        var body = new StringBuilder();
+        if (risk.Note is not null)
+        {
+            body.Append("<p id=\"risk-note\">").Append(Escape(risk.Note)).Append("</p>");
+        }
+        else
+        {
+            body.Append("<div class=\"kpi\" id=\"risk-var\">").Append(Amount(risk.ValueAtRisk)).Append(' ').Append(currency).Append("</div>")
+                .Append("<p>1-day VaR 99%; expected shortfall 97.5%: <span id=\"risk-es\">").Append(Amount(risk.ExpectedShortfall)).Append("</span> ")
+                .Append(currency).Append("; market value ").Append(Amount(risk.MarketValue)).Append(' ').Append(currency).Append("</p>")
+                .Append("<table id=\"risk-stress\"><thead><tr><th>stress scenario</th><th>P&amp;L (").Append(currency).Append(")</th></tr></thead><tbody>");
+            foreach (var stress in risk.Stress)
+            {
+                body.Append("<tr><td>").Append(Escape(StressLabel(stress.Scenario))).Append("</td><td>").Append(Amount(stress.Pnl)).Append("</td></tr>");
+            }
+
+            body.Append("</tbody></table>").Append(Histogram(risk.ScenarioPnl, -risk.ValueAtRisk));
+        }
+
+        if (risk.Unvalued > 0)
+        {
+            body.Append("<p class=\"bad\" id=\"risk-unvalued\">").Append(risk.Unvalued.ToString(CultureInfo.InvariantCulture))
+                .Append(" positions could not be valued: see risk.csv</p>");
+        }
+
+        Card(html, "risk", "Risk", body.ToString());
+    }
+
+    private static string StressLabel(string scenario) => scenario switch
+    {
+        "EquityShock" => "Equities -20%",
+        "RatesUp" => "Rates +200 bp",
+        "FxShock" => "Foreign currencies -10%",
+        _ => scenario,
+    };
 
     private static void Card(StringBuilder html, string id, string title, string body) =>
         html.Append("<div class=\"card\" id=\"").Append(id).Append("\"><h2>").Append(Escape(title)).Append("</h2>").Append(body).Append("</div>\n");

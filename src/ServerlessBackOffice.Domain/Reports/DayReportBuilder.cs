@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Security.Cryptography;
 using System.Text.Json;
 using ServerlessBackOffice.Domain.Ledger;
+using ServerlessBackOffice.Domain.Risk;
 using ServerlessBackOffice.Domain.Settlement;
 
 namespace ServerlessBackOffice.Domain.Reports;
@@ -36,6 +37,7 @@ public sealed partial class DayReportBuilder : IDisposable
     private readonly SortedDictionary<string, long> _folderCounts = new(StringComparer.Ordinal);
     private readonly List<(string Subject, string Reason)> _notUnderstood = [];
     private readonly List<AlertFact> _alerts = [];
+    private readonly RiskSection _risk = new();
     private readonly string _tradeEventsPrefix;
     private readonly string _omsRepliesPrefix;
     private readonly string _omsInboundPrefix;
@@ -122,6 +124,13 @@ public sealed partial class DayReportBuilder : IDisposable
         {
             ReadOmsReply(name, content);
         }
+        else if (name.StartsWith(RiskMarketData.RecordFolder, StringComparison.Ordinal))
+        {
+            if (_risk.Read(name, content) is { } problem)
+            {
+                _notUnderstood.Add((name, problem));
+            }
+        }
         else if (name.StartsWith("outbound/", StringComparison.Ordinal) || name.StartsWith("inbound/", StringComparison.Ordinal) || name.StartsWith("state/", StringComparison.Ordinal))
         {
             if (name.StartsWith(ReconciliationStatePrefix, StringComparison.Ordinal))
@@ -165,10 +174,11 @@ public sealed partial class DayReportBuilder : IDisposable
             WritePositionsAndCash(book);
             var balances = WriteTrialBalance(book, trades);
             WriteAlerts(book);
+            var risk = WriteRisk(book);
             var outcomes = WriteOmsOutcomes(book);
             WriteNotUnderstood(book);
             var openExceptions = WriteOpenExceptions(book);
-            WriteDashboard(book, outcomes, confirmation, fails, balances, openExceptions);
+            WriteDashboard(book, outcomes, confirmation, fails, balances, openExceptions, risk);
         }
     }
 
@@ -672,6 +682,22 @@ public sealed partial class DayReportBuilder : IDisposable
         }
     }
 
+    // The book's positions are its position accounts (pending and settled claims) netted per account and instrument.
+    private DashboardRisk WriteRisk(BookOutput book)
+    {
+        var positions = new Dictionary<(string Account, string Isin), decimal>();
+        foreach (var (account, balance) in book.Balances)
+        {
+            if (account.Kind is AccountKind.PositionPending or AccountKind.PositionSettled)
+            {
+                var key = (account.Owner, account.Asset);
+                positions[key] = positions.GetValueOrDefault(key) + balance;
+            }
+        }
+
+        return _risk.Write(_sink, book.Id, positions.Select(p => new PositionHolding(book.Id, p.Key.Account, p.Key.Isin, p.Value)));
+    }
+
     private string? BookOfAlert(AlertFact alert) =>
         alert.BookId ?? (alert.TradeId is not null && _trades.TryGetValue(alert.TradeId, out var trade) ? trade.Book : null);
 
@@ -724,7 +750,8 @@ public sealed partial class DayReportBuilder : IDisposable
         (int Before, int After, int Mismatched, int Unaffirmed) confirmation,
         (SortedDictionary<AgeBucket, int> ByAge, decimal Penalties) fails,
         bool balances,
-        IReadOnlyList<(string Type, string Age, int Count)> openExceptions)
+        IReadOnlyList<(string Type, string Age, int Count)> openExceptions,
+        DashboardRisk risk)
     {
         var model = new DashboardModel(
             $"{book.Id} operations dashboard",
@@ -739,9 +766,7 @@ public sealed partial class DayReportBuilder : IDisposable
             fails.Penalties,
             balances,
             book.Exceptions,
-            [],
-            0m,
-            "n/a") { OpenExceptionsByAge = openExceptions };
+            risk) { OpenExceptionsByAge = openExceptions };
         using var writer = _sink.Create(ReportFiles.For(book.Id, ReportFiles.Dashboard));
         writer.Write(Dashboard.Render(model));
     }

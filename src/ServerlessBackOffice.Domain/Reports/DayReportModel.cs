@@ -55,6 +55,9 @@ public static class ReportFiles
     /// <summary>Compliance and risk alerts.</summary>
     public const string ComplianceAlerts = "compliance-alerts.csv";
 
+    /// <summary>Risk figures per position, account and book: VaR, expected shortfall and stress (docs/risk.md).</summary>
+    public const string Risk = "risk.csv";
+
     /// <summary>OMS messages by outcome, the accounting identity and every rejection (firm-wide).</summary>
     public const string OmsOutcomes = "oms-outcomes.csv";
 
@@ -71,7 +74,7 @@ public static class ReportFiles
     public static IReadOnlyList<string> All { get; } =
     [
         Inputs, Blotter, ConfirmationExceptions, SettlementStatus, PositionsAndCash, TrialBalance, TrialBalanceProof, TransactionReport,
-        ComplianceAlerts, OmsOutcomes, RecordsNotUnderstood, OpenExceptions, Dashboard,
+        ComplianceAlerts, Risk, OmsOutcomes, RecordsNotUnderstood, OpenExceptions, Dashboard,
     ];
 
     /// <summary>A book's file name for a report.</summary>

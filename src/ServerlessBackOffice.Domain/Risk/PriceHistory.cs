@@ -35,6 +35,12 @@ public sealed class PriceHistory
             ? series.Where(c => c.Key <= asOf).Select(c => c.Value).TakeLast(count).ToList()
             : [];
 
+    /// <summary>The last <paramref name="count"/> closes of an instrument up to and including <paramref name="asOf"/>, with their dates, oldest first.</summary>
+    public IReadOnlyList<(DateOnly Date, decimal Close)> DatedCloses(string instrument, DateOnly asOf, int count) =>
+        _closes.TryGetValue(instrument, out var series)
+            ? series.Where(c => c.Key <= asOf).Select(c => (c.Key, c.Value)).TakeLast(count).ToList()
+            : [];
+
     /// <summary>The daily returns of every instrument over the window ending at <paramref name="asOf"/>.</summary>
     /// <exception cref="InvalidOperationException">An instrument has fewer than <paramref name="window"/> + 1 closes.</exception>
     public IReadOnlyDictionary<string, decimal[]> Returns(IEnumerable<string> instruments, DateOnly asOf, int window)

@@ -1,3 +1,4 @@
+using System.Globalization;
 using ServerlessBackOffice.Domain.ReferenceData;
 using ServerlessBackOffice.Domain.Trading;
 
@@ -43,10 +44,22 @@ public static class RiskFigures
     /// </summary>
     public static RiskDay Compute(IReadOnlyList<PositionHolding> positions, PriceHistory priceHistory, ReferenceDataSet referenceData, DateOnly asOf, StressParameters? stress = null)
     {
-        ArgumentNullException.ThrowIfNull(positions);
-        ArgumentNullException.ThrowIfNull(priceHistory);
         ArgumentNullException.ThrowIfNull(referenceData);
-        var fx = new FxConversion(referenceData.FxRates);
+        ArgumentNullException.ThrowIfNull(priceHistory);
+        return Compute(positions, RiskMarketData.From(referenceData, priceHistory, asOf), stress);
+    }
+
+    /// <summary>
+    /// Computes the day's figures from the market data of the day (what the end of day archives), as of its date.
+    /// Positions in a book, security or currency the market data does not cover are listed as unvalued, with the reason.
+    /// </summary>
+    public static RiskDay Compute(IReadOnlyList<PositionHolding> positions, RiskMarketData marketData, StressParameters? stress = null)
+    {
+        ArgumentNullException.ThrowIfNull(positions);
+        ArgumentNullException.ThrowIfNull(marketData);
+        var asOf = marketData.AsOf;
+        var priceHistory = marketData.Prices;
+        var fx = new FxConversion(marketData.FxRates);
         var valued = new List<RiskPosition>();
         var unvalued = new List<UnvaluedPosition>();
         var returns = new Dictionary<string, decimal[]>(StringComparer.Ordinal);
@@ -57,13 +70,13 @@ public static class RiskFigures
                 continue;
             }
 
-            if (!referenceData.Books.TryGetValue(position.Book, out var book))
+            if (!marketData.BaseCurrencyByBook.TryGetValue(position.Book, out var baseCurrency))
             {
                 unvalued.Add(new UnvaluedPosition(position, $"unknown book {position.Book}"));
                 continue;
             }
 
-            if (!referenceData.Securities.TryGetValue(position.Isin, out var security))
+            if (!marketData.Securities.TryGetValue(position.Isin, out var security))
             {
                 unvalued.Add(new UnvaluedPosition(position, $"unknown security {position.Isin}"));
                 continue;
@@ -74,16 +87,16 @@ public static class RiskFigures
                 var closes = priceHistory.Closes(position.Isin, asOf, HistoricalVar.DefaultWindow + 1);
                 if (closes.Count < HistoricalVar.DefaultWindow + 1)
                 {
-                    unvalued.Add(new UnvaluedPosition(position, $"{closes.Count} closes up to {asOf:yyyy-MM-dd}; VaR needs {HistoricalVar.DefaultWindow + 1}"));
+                    unvalued.Add(new UnvaluedPosition(position, string.Create(CultureInfo.InvariantCulture, $"{closes.Count} closes up to {asOf:yyyy-MM-dd}; VaR needs {HistoricalVar.DefaultWindow + 1}")));
                     continue;
                 }
 
                 returns[position.Isin] = HistoricalVar.Returns(closes);
             }
 
-            if (fx.Rate(security.Currency, book.BaseCurrency, asOf) is not { } rate)
+            if (fx.Rate(security.Currency, baseCurrency, asOf) is not { } rate)
             {
-                unvalued.Add(new UnvaluedPosition(position, $"no {security.Currency}/{book.BaseCurrency} rate on or before {asOf:yyyy-MM-dd}"));
+                unvalued.Add(new UnvaluedPosition(position, string.Create(CultureInfo.InvariantCulture, $"no {security.Currency}/{baseCurrency} rate on or before {asOf:yyyy-MM-dd}")));
                 continue;
             }
 
@@ -99,8 +112,7 @@ public static class RiskFigures
                 position.Quantity, marketValue, security.Currency, rate, duration));
         }
 
-        var baseCurrencies = referenceData.Books.Values.ToDictionary(b => b.Id, b => b.BaseCurrency, StringComparer.Ordinal);
-        var figures = RiskReport.Compute(valued, returns, baseCurrencies, Confidence, stress ?? new StressParameters());
+        var figures = RiskReport.Compute(valued, returns, marketData.BaseCurrencyByBook, Confidence, stress ?? new StressParameters());
         return new RiskDay(asOf, Confidence, HistoricalVar.DefaultWindow, figures, unvalued);
     }
 

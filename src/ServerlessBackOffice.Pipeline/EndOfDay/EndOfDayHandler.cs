@@ -3,6 +3,7 @@ using Microsoft.Extensions.Logging;
 using ServerlessBackOffice.Domain.Reports;
 using ServerlessBackOffice.Pipeline.Archive;
 using ServerlessBackOffice.Pipeline.Ports;
+using ServerlessBackOffice.Pipeline.Risk;
 
 namespace ServerlessBackOffice.Pipeline.EndOfDay;
 
@@ -21,7 +22,7 @@ public sealed record EndOfDayResult(IReadOnlyList<BookCloseResult> Books, bool S
 /// <summary>
 /// The end of day of a business date, for the books whose close passed. Side effects, in order:
 /// <list type="number">
-/// <item>For each book: fix the book's inputs — the day's records as listed now, or, when the book closed before, the records its
+/// <item>For each book: archive the day's market data for risk once (<see cref="RiskMarketDataArchiver"/>, when registered); fix the book's inputs — the day's records as listed now, or, when the book closed before, the records its
 /// archived inputs file names — and compute its reports from those records alone with <see cref="DayReportBuilder"/>.</item>
 /// <item>Archive every report as <c>reports/&lt;book&gt;.&lt;report&gt;</c>, the inputs file first (it is the close's commit point),
 /// then deliver each to every <see cref="IReportSink"/>. A re-run recomputes from the same inputs, so it writes identical bytes:
@@ -36,7 +37,8 @@ public sealed partial class EndOfDayHandler(
     IEnumerable<IReportSink> sinks,
     IReferenceDataSource referenceData,
     EndOfDayOptions options,
-    ILogger<EndOfDayHandler> logger)
+    ILogger<EndOfDayHandler> logger,
+    RiskMarketDataArchiver? riskMarketData = null)
 {
     /// <summary>The name under which the day's bundle is delivered to the sinks.</summary>
     public const string BundleFileName = "archive-bundle.zip";
@@ -154,6 +156,12 @@ public sealed partial class EndOfDayHandler(
 
                 return (parameters, [.. records.Select(r => (r.Name, (byte[]?)null))]);
             }
+        }
+
+        // The day's market data for risk is archived first, so that it is one of the records the book closes with.
+        if (riskMarketData is not null)
+        {
+            await riskMarketData.ArchiveAsync(close.BusinessDate, cancellationToken);
         }
 
         var listed = new List<(string, byte[]?)>();

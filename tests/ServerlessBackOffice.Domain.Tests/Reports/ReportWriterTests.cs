@@ -73,7 +73,8 @@ public sealed class ReportWriterTests
         AffirmedBeforeCutoff: 9_500, AffirmedAfterCutoff: 200, Mismatched: 100, Unaffirmed: 70,
         [new("1 day", 40m), new("2-3 days", 12m)], PenaltiesNet: -123.45m, TrialBalanceBalances: true,
         [new("Rejected OMS message", "T-<9>", "UnknownIsin: <script>alert(1)</script>", 0), new("Settlement fail", "SI-1", "LACK", 3)],
-        Enumerable.Range(-125, 250).Select(i => i * 100m).ToList(), ValueAtRisk: 12_300m, RiskCurrency: "USD");
+        new DashboardRisk("USD", 1_500_000m, 12_300m, 12_400m, [new("EquityShock", "Equities -20%", -300_000m), new("RatesUp", "Rates +200 bp", 0m), new("FxShock", "FX", 0m)],
+            Enumerable.Range(-125, 250).Select(i => i * 100m).ToList(), 0, null));
 
     [Fact]
     public void Dashboard_ShowsTheDaysFiguresAndEscapesText()

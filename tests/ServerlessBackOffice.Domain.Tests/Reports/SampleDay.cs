@@ -1,7 +1,10 @@
 using System.Globalization;
 using System.Text;
 using ServerlessBackOffice.Domain.Ledger;
+using ServerlessBackOffice.Domain.ReferenceData;
 using ServerlessBackOffice.Domain.Reports;
+using ServerlessBackOffice.Domain.Risk;
+using ServerlessBackOffice.Domain.Trading;
 
 namespace ServerlessBackOffice.Domain.Tests.Reports;
 
@@ -90,9 +93,46 @@ internal static class SampleDay
         Entry(p3);
         Entry(p3.Reversal(Date, "cancelled"));
         Entry(n1);
+        records[RiskMarketData.RecordName] = MarketData().ToJson();
         records["state/confirmation/P-1/confirmation.html"] = Utf8("<html></html>");
         records["reports/PAR-CASH.blotter.csv"] = Utf8("an earlier close's report: not an input");
         return records;
+    }
+
+    /// <summary>
+    /// The day's market data: FR0000120271 closes at 100 every day but four, where it dips 10%, 5%, 2% and 1% and recovers the
+    /// next day; FR0000131104 stays at 50. Apple (the New York position) is not covered, so it is unvalued.
+    /// </summary>
+    public static RiskMarketData MarketData()
+    {
+        var prices = new PriceHistory();
+        var dates = new List<DateOnly>();
+        for (var d = Date; dates.Count < 251; d = d.AddDays(-1))
+        {
+            if (d.DayOfWeek is not (DayOfWeek.Saturday or DayOfWeek.Sunday))
+            {
+                dates.Add(d);
+            }
+        }
+
+        dates.Reverse();
+        var dips = new Dictionary<int, decimal> { [10] = 90m, [50] = 95m, [100] = 98m, [150] = 99m };
+        for (var i = 0; i < dates.Count; i++)
+        {
+            prices.Add("FR0000120271", dates[i], dips.GetValueOrDefault(i, 100m));
+            prices.Add("FR0000131104", dates[i], 50m);
+        }
+
+        return new RiskMarketData(
+            Date,
+            new Dictionary<string, string>(StringComparer.Ordinal) { ["PAR-CASH"] = "EUR", ["NY-CASH"] = "USD" },
+            new Dictionary<string, RiskSecurity>(StringComparer.Ordinal)
+            {
+                ["FR0000120271"] = new("FR0000120271", AssetClass.Equity, "EUR", 1m, null, null, null),
+                ["FR0000131104"] = new("FR0000131104", AssetClass.Equity, "EUR", 1m, null, null, null),
+            },
+            [new FxRate(Date, "EUR", "USD", 1.05m, "ECB")],
+            prices);
     }
 
     public static JournalEntry TradeDate(string tradeId, int version, string book, string isin, decimal quantity, string currency, decimal cash) => new(
