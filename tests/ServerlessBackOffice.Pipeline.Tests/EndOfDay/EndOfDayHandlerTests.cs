@@ -2,10 +2,13 @@ using System.Text;
 using Microsoft.Extensions.Logging.Abstractions;
 using Moq;
 using ServerlessBackOffice.Domain.Archive;
+using ServerlessBackOffice.Domain.Ledger;
 using ServerlessBackOffice.Domain.Reports;
+using ServerlessBackOffice.Domain.Risk;
 using ServerlessBackOffice.Pipeline.Archive;
 using ServerlessBackOffice.Pipeline.EndOfDay;
 using ServerlessBackOffice.Pipeline.Ports;
+using ServerlessBackOffice.Pipeline.Risk;
 using ServerlessBackOffice.Topology;
 
 namespace ServerlessBackOffice.Pipeline.Tests.EndOfDay;
@@ -129,6 +132,34 @@ public sealed class EndOfDayHandlerTests : IDisposable
         Assert.True(replay.IsIdentical, string.Join("; ", replay.Findings));
         Assert.Equal(["LDN-CASH", "NY-CASH", "PAR-CASH"], replay.Books);
         Assert.Equal(3 * ReportFiles.All.Count, replay.ReportsCompared);
+    }
+
+    [Fact]
+    public async Task Close_WithTheRiskMarketData_ArchivesItOnceAndReportsRiskThatTheReplayReproduces()
+    {
+        await ArchiveTradeAsync("P-1", "PAR-CASH", "XPAR");
+        var entry = new JournalEntry("P-1:v1:trade-date", "PAR-CASH", EntryKind.TradeDate, Day, "P-1", "P-1 v1",
+        [
+            new JournalLine(new LedgerAccount("PAR-CASH", AccountKind.PositionPending, "ACC-1", "FR0000120271"), 100m),
+            new JournalLine(new LedgerAccount("PAR-CASH", AccountKind.SettlementDue, "529900T8BM49AURSDO55", "FR0000120271"), -100m),
+        ]);
+        await _archive.WriteAsync(new ArchiveRecord(Day, ArchiveRecordNames.JournalEntry("PAR-CASH", entry.JournalId), JournalEntryJson.Serialize(entry), "application/json"),
+            TestContext.Current.CancellationToken);
+        var prices = new FixedPriceHistorySource(SamplePriceHistory.Create(SampleData.ReferenceData.Securities.Values, Day));
+        var handler = new EndOfDayHandler(
+            _archive, new ArchiveDaySealer(_archive, new FixedSigningKeyProvider(_key), NullLogger<ArchiveDaySealer>.Instance), [_sink.Object],
+            _referenceData.Object, new EndOfDayOptions(), NullLogger<EndOfDayHandler>.Instance, new RiskMarketDataArchiver(_archive, prices, _referenceData.Object));
+
+        await handler.CloseAsync(Day, [Close("LDN-CASH"), Close("NY-CASH"), Close("PAR-CASH")], TestContext.Current.CancellationToken);
+
+        Assert.Single(_archive.Written, n => n == RiskMarketData.RecordName);
+        var risk = Encoding.UTF8.GetString(_delivered.Single(d => d.Name == "PAR-CASH.risk.csv").Bytes);
+        var book = risk.Split("\r\n").Single(l => l.StartsWith("book,PAR-CASH,", StringComparison.Ordinal));
+        Assert.StartsWith("book,PAR-CASH,,,EUR,", book, StringComparison.Ordinal);
+        Assert.NotEqual("0.00", book.Split(',')[6]);
+        var bundle = ZipArchiveBundle.Open(_delivered.Single(d => d.Name == EndOfDayHandler.BundleFileName).Bytes);
+        var replay = DayReplay.Replay(bundle, ReportFolders.FromTopology());
+        Assert.True(replay.IsIdentical, string.Join("; ", replay.Findings));
     }
 
     [Fact]

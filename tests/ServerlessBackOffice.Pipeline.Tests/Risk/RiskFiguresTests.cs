@@ -165,4 +165,19 @@ public sealed class RiskFiguresTests
         Assert.Contains("VaR 99% " + RiskFigures.Report(book.Var.ValueAtRisk, "USD").ToString("0.00", System.Globalization.CultureInfo.InvariantCulture), svg, StringComparison.Ordinal);
         System.Xml.Linq.XDocument.Parse(svg); // well-formed
     }
+
+    [Fact]
+    public void Compute_FromTheArchivedMarketDataRecord_GivesTheSameFiguresAsFromTheSources()
+    {
+        var sample = SamplePriceHistory.Create(SampleData.ReferenceData.Securities.Values, AsOf);
+        var positions = SampleData.ReferenceData.Securities.Values.OrderBy(s => s.Isin, StringComparer.Ordinal).Take(40)
+            .Select((s, i) => new PositionHolding(i % 2 == 0 ? "NY-CASH" : "PAR-CASH", $"ACC-{i % 3}", s.Isin, (i - 15) * 1_000m)).ToList();
+        Assert.True(RiskMarketData.TryParse(RiskMarketData.From(SampleData.ReferenceData, sample, AsOf).ToJson(), out var archived, out var problem), problem);
+
+        var fromSources = RiskFigures.Compute(positions, sample, SampleData.ReferenceData, AsOf);
+        var fromRecord = RiskFigures.Compute(positions, archived!);
+
+        Assert.Equal(RiskWriters.Csv(fromSources), RiskWriters.Csv(fromRecord));
+        Assert.Contains(fromRecord.Figures, f => f.Var.ValueAtRisk > 0m);
+    }
 }
