@@ -106,7 +106,7 @@ public sealed class ReplayCommandTests : IDisposable
         var (exitCode, output) = await RunAsync("replay", path);
 
         Assert.Equal(0, exitCode);
-        Assert.Contains("books PAR-CASH: 13 reports recomputed and compared", output, StringComparison.Ordinal);
+        Assert.Contains("books PAR-CASH: 14 reports recomputed and compared", output, StringComparison.Ordinal);
         Assert.Contains("REPRODUCED", output, StringComparison.Ordinal);
     }
 
