@@ -235,14 +235,25 @@ public static class TradeValidator
             return Invalid(ReasonCode.CalendarUnavailable, $"No settlement cycle or calendar of {convention.Id} covers trade date {tradeDate:yyyy-MM-dd}.");
         }
 
-        var accrued = security.AssetClass == AssetClass.Equity
-            ? 0m
-            : AccruedInterest.Compute(quantity, security.CouponRate!.Value, security.CouponFrequency!.Value, security.DayCount!.Value, security.Maturity!.Value, settlementDate);
+        decimal accrued;
+        TradeEconomics economics;
+        try
+        {
+            accrued = security.AssetClass == AssetClass.Equity
+                ? 0m
+                : AccruedInterest.Compute(quantity, security.CouponRate!.Value, security.CouponFrequency!.Value, security.DayCount!.Value, security.Maturity!.Value, settlementDate);
 
-        var schedule = data.CommissionSchedules[account.CommissionScheduleId];
-        var economics = TradeEconomicsCalculator.Compute(
-            new EconomicsInput(tradeDate, side, quantity, price, priceType, security.PriceFactor, currency, security.AssetClass, security.Mic, security.IssuerCountry, commission, schedule, accrued),
-            data.Fees);
+            var schedule = data.CommissionSchedules[account.CommissionScheduleId];
+            economics = TradeEconomicsCalculator.Compute(
+                new EconomicsInput(tradeDate, side, quantity, price, priceType, security.PriceFactor, currency, security.AssetClass, security.Mic, security.IssuerCountry, commission, schedule, accrued),
+                data.Fees);
+        }
+        catch (OverflowException)
+        {
+            // Each number fits the contract (18 integer digits), but their product does not fit a decimal: no real trade is
+            // that large, and the OMS must hear why rather than see the message retried until it is dead-lettered.
+            return Invalid(ReasonCode.InvalidField, $"quantity {message.Quantity} at price {message.Price} gives amounts beyond the range this service can book.");
+        }
 
         var terms = new TradeTerms(message.TradeId!, version, action, executedAt, tradeDate, account.Id, side, security.Isin, security.Mic, quantity, price, priceType, currency, message.CounterpartyLei!, commission, settlementOverride);
         return ValidationResult.Valid(new EnrichedTrade(terms, account.BookId, account.CustodianLei, security.AssetClass, settlementDate, economics));

@@ -86,9 +86,27 @@ public sealed partial class CustodianStatusHandler(ISettlementStore store, IMess
         throw new SettlementConcurrencyException($"Instruction {report.InstructionId}: {MaximumWriteAttempts} status writes lost a race; the message will be retried.");
     }
 
+    /// <summary>The largest body read; a status report is well under 1 KB.</summary>
+    public const int MaximumBytes = 16 * 1024;
+
+    /// <summary>custodian-status-v1's limit on statusId.</summary>
+    public const int MaximumStatusIdLength = 64;
+
+    /// <summary>custodian-status-v1's limit on instructionId (an ISO 20022 TxId).</summary>
+    public const int MaximumInstructionIdLength = 35;
+
+    private static bool IsReasonCode(string code) => code.Length == 4 && code.All(c => char.IsAsciiLetterUpper(c) || char.IsAsciiDigit(c));
+
+    private static string Truncate(string value) => value.Length <= 80 ? value : value[..80] + "…";
+
     /// <summary>Reads a custodian-status-v1 body, or says why it cannot be read.</summary>
     public static (CustodianStatusReport? Report, string? Problem) Parse(ReadOnlySpan<byte> body)
     {
+        if (body.Length > MaximumBytes)
+        {
+            return (null, $"The body is {body.Length} bytes; the limit is {MaximumBytes}.");
+        }
+
         CustodianStatusWire? wire;
         try
         {
@@ -109,7 +127,21 @@ public sealed partial class CustodianStatusHandler(ISettlementStore store, IMess
             return (null, $"Status '{wire.StatusId}' has schema version {wire.SchemaVersion} or an empty id.");
         }
 
-        if (!Enum.TryParse<SettlementStatus>(wire.Status, ignoreCase: false, out var status) || status == SettlementStatus.Instructed || !Enum.IsDefined(status))
+        // The ids and the reason code are stored in the instruction's history: the schema's limits keep a hostile report from
+        // growing the document towards Cosmos DB's item size limit.
+        if (wire.StatusId.Length > MaximumStatusIdLength || wire.InstructionId.Length > MaximumInstructionIdLength)
+        {
+            return (null, $"Status '{Truncate(wire.StatusId)}' has a status id longer than {MaximumStatusIdLength} or an instruction id longer than {MaximumInstructionIdLength} characters.");
+        }
+
+        if (wire.ReasonCode is { } code && !IsReasonCode(code))
+        {
+            return (null, $"Status '{wire.StatusId}' has reason code '{Truncate(code)}', not four characters A-Z or 0-9.");
+        }
+
+        // Enum.TryParse also reads numbers ("4" would be Settled): only the schema's names are statuses.
+        if (!Enum.GetNames<SettlementStatus>().Contains(wire.Status, StringComparer.Ordinal)
+            || !Enum.TryParse<SettlementStatus>(wire.Status, ignoreCase: false, out var status) || status == SettlementStatus.Instructed)
         {
             return (null, $"Status '{wire.StatusId}' has an unknown status '{wire.Status}'.");
         }

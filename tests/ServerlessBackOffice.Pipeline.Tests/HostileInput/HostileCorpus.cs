@@ -1,0 +1,53 @@
+using System.Text;
+
+namespace ServerlessBackOffice.Pipeline.Tests.HostileInput;
+
+/// <summary>
+/// One message of the hostile-input corpus (docs/contracts/hostile/&lt;contract&gt;/&lt;expected&gt;--&lt;what&gt;.json). The part of the
+/// file name before <c>--</c> is what the message must end as: an outcome word (accepted, duplicate, affirmed, held, applied,
+/// ignored) or the reason code of its rejection or dead-letter. The file name is also the Service Bus message id it is sent under.
+/// </summary>
+/// <param name="Name">The file name without its extension.</param>
+/// <param name="Expected">The expected outcome word or reason code.</param>
+/// <param name="Body">The bytes exactly as stored.</param>
+internal sealed record HostileMessage(string Name, string Expected, byte[] Body)
+{
+    /// <summary>The body with <c>{{INSTRUCTION}}</c> replaced (custodian statuses name an instruction only known at run time).</summary>
+    public byte[] With(string placeholder, string value) =>
+        Encoding.UTF8.GetString(Body).Contains(placeholder, StringComparison.Ordinal)
+            ? Encoding.UTF8.GetBytes(Encoding.UTF8.GetString(Body).Replace(placeholder, value, StringComparison.Ordinal))
+            : Body;
+
+    public override string ToString() => Name;
+}
+
+internal static class HostileCorpus
+{
+    /// <summary>The placeholder custodian-status files use for the id of the instruction the test issues first.</summary>
+    public const string InstructionPlaceholder = "{{INSTRUCTION}}";
+
+    /// <summary>
+    /// Every message of one contract's corpus. Those whose expected word is <paramref name="setupWord"/> come first (they set up
+    /// the state the others are judged against), then the rest in ordinal order of their names.
+    /// </summary>
+    public static IReadOnlyList<HostileMessage> Load(string contract, string setupWord)
+    {
+        var folder = RepositoryRoot.Combine("docs", "contracts", "hostile", contract);
+        var messages = Directory.EnumerateFiles(folder, "*.json")
+            .Select(path =>
+            {
+                var name = Path.GetFileNameWithoutExtension(path);
+                var separator = name.IndexOf("--", StringComparison.Ordinal);
+                if (separator <= 0)
+                {
+                    throw new InvalidOperationException($"{path}: a corpus file is named <expected>--<what>.json.");
+                }
+
+                return new HostileMessage(name, name[..separator], File.ReadAllBytes(path));
+            })
+            .OrderBy(m => m.Expected == setupWord ? 0 : 1)
+            .ThenBy(m => m.Name, StringComparer.Ordinal)
+            .ToList();
+        return messages.Count > 0 ? messages : throw new InvalidOperationException($"The corpus {folder} is empty.");
+    }
+}
