@@ -188,7 +188,7 @@ public sealed class ComplianceAlertSource(IExceptionDocumentQuery query, int loo
 /// rejection closes when its trade was captured afterwards (the OMS sent it again, corrected) — read from the trade store.
 /// </summary>
 /// <remarks>Reads every OMS inbound record of the look-back days: bounded by <paramref name="lookbackDays"/>.</remarks>
-public sealed class CaptureRejectionSource(IArchiveStore archive, ITradeStore trades, int lookbackDays = 3) : IExceptionSource
+public sealed class CaptureRejectionSource(IArchiveStore archive, ITradeStore trades, int lookbackDays = 2) : IExceptionSource
 {
     /// <inheritdoc />
     public IReadOnlyList<ExceptionType> Types { get; } = [ExceptionType.RejectedOmsMessage];
@@ -208,9 +208,17 @@ public sealed class CaptureRejectionSource(IArchiveStore archive, ITradeStore tr
                 }
             }
 
-            foreach (var name in names)
+            // Reads run 16 at a time: a day holds one record per OMS message, and only a few are rejections.
+            var entries = new CaptureArchiveEntry?[names.Count];
+            var current = day;
+            await Parallel.ForEachAsync(
+                Enumerable.Range(0, names.Count),
+                new ParallelOptions { MaxDegreeOfParallelism = 16, CancellationToken = cancellationToken },
+                async (i, token) => entries[i] = await ReadAsync(current, names[i], token));
+            for (var i = 0; i < names.Count; i++)
             {
-                var entry = await ReadAsync(day, name, cancellationToken);
+                var name = names[i];
+                var entry = entries[i];
                 if (entry is null || entry.Outcome is not (CaptureOutcomeKind.Rejected or CaptureOutcomeKind.DeadLettered))
                 {
                     continue;
