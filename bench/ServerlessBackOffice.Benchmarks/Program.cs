@@ -1,4 +1,12 @@
 using BenchmarkDotNet.Running;
+using ServerlessBackOffice.Benchmarks;
 
 // dotnet run -c Release --project bench/ServerlessBackOffice.Benchmarks -- --filter '*'
+// dotnet run -c Release --project bench/ServerlessBackOffice.Benchmarks -- ledger-scale ... (scripts/ledger-vs-hledger.sh)
+if (args.Length > 0 && args[0] == "ledger-scale")
+{
+    return LedgerScale.Run(args);
+}
+
 BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args);
+return 0;
