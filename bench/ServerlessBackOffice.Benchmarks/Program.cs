@@ -8,5 +8,11 @@ if (args.Length > 0 && args[0] == "ledger-scale")
     return LedgerScale.Run(args);
 }
 
+// dotnet run -c Release --project bench/ServerlessBackOffice.Benchmarks -- reports-scale reports|verify (docs/performance/reports-and-archive.md)
+if (args.Length > 0 && args[0] == "reports-scale")
+{
+    return ReportsScale.Run(args);
+}
+
 BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args);
 return 0;

@@ -1,0 +1,183 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Security.Cryptography;
+using System.Text;
+using ServerlessBackOffice.Domain.Archive;
+using ServerlessBackOffice.Domain.Ledger;
+using ServerlessBackOffice.Domain.Reports;
+
+namespace ServerlessBackOffice.Benchmarks;
+
+/// <summary>
+/// Issue 8's measurements at a million trades (docs/performance/reports-and-archive.md), too large for BenchmarkDotNet:
+/// <list type="bullet">
+/// <item><c>reports-scale reports --trades 1000000 [--out DIR]</c>: a day of that many trades as archive records — per trade
+/// the OMS message, its reply, the TradeCaptured event and the trade-date journal entry (4 records) — generated in name order
+/// and streamed through <see cref="DayReportBuilder"/>, which hashes each record and writes every report of the book to files
+/// under DIR. Timed once generating only, once generating and building, so the builder's own time is the difference.
+/// Prints the peak working set of the process.</item>
+/// <item><c>reports-scale verify --records 1000000 [--out DIR]</c>: writes that many records as files of a sealed bundle
+/// folder (manifest, signature, public key), then times <see cref="ArchiveVerifier.Verify"/> on the folder.</item>
+/// </list>
+/// </summary>
+public static class ReportsScale
+{
+    private static readonly DateOnly Day = new(2026, 11, 24);
+    private static readonly DayRecordFolders Folders = new("trade-events", "oms-replies", "oms-trades");
+
+    public static int Run(string[] args)
+    {
+        var mode = args.Length > 1 ? args[1] : string.Empty;
+        var outFolder = Option(args, "--out") ?? "out/reports-scale";
+        return mode switch
+        {
+            "reports" => Reports(int.Parse(Option(args, "--trades") ?? "1000000", CultureInfo.InvariantCulture), outFolder),
+            "verify" => Verify(int.Parse(Option(args, "--records") ?? "1000000", CultureInfo.InvariantCulture), outFolder),
+            _ => Usage(),
+        };
+    }
+
+    private static int Usage()
+    {
+        Console.Error.WriteLine("usage: reports-scale reports --trades N | verify --records N [--out DIR]");
+        return 2;
+    }
+
+    /// <summary>The day's records in ordinal name order, generated as they are read.</summary>
+    public static IEnumerable<(string Name, byte[] Content)> DayRecords(int trades)
+    {
+        for (var i = 0; i < trades; i++)
+        {
+            yield return ($"inbound/oms-trades/M-{i:D8}.json", Encoding.UTF8.GetBytes($$"""{"messageId":"M-{{i:D8}}","outcome":"accepted"}"""));
+        }
+
+        for (var i = 0; i < trades; i++)
+        {
+            yield return ($"ledger/US-EQ/T-{i:D8}:v1:trade-date.json", JournalEntryJson.Serialize(PostingRules.TradeDate(Trade(i))));
+        }
+
+        for (var i = 0; i < trades; i++)
+        {
+            yield return ($"outbound/oms-replies/M-{i:D8}:reply.json", Encoding.UTF8.GetBytes(
+                $$"""{"destination":"oms-replies","messageId":"M-{{i:D8}}:reply","subject":"accepted","applicationProperties":{},"body":{"schemaVersion":"1","inboundMessageId":"M-{{i:D8}}","tradeId":"T-{{i:D8}}","outcome":"accepted","message":"accepted"}""" + "}"));
+        }
+
+        for (var i = 0; i < trades; i++)
+        {
+            var t = Trade(i);
+            var side = t.Side == PostingSide.Buy ? "buy" : "sell";
+            var id = $"T-{i:D8}";
+            yield return ($"outbound/trade-events/{id}:1:TradeCaptured.json", Encoding.UTF8.GetBytes($$"""
+                {"destination":"trade-events","messageId":"{{id}}:1:TradeCaptured","subject":"TradeCaptured","applicationProperties":{"eventType":"TradeCaptured"},"body":
+                {"eventId":"{{id}}:1:TradeCaptured","eventType":"TradeCaptured","tradeId":"{{id}}","version":1,"status":"Live","bookId":"US-EQ","account":"{{t.Account}}",
+                 "side":"{{side}}","isin":"{{t.Instrument}}","assetClass":"Equity","mic":"XNYS","quantity":"{{t.Quantity.ToString(CultureInfo.InvariantCulture)}}","price":"123.45",
+                 "priceType":"perUnit","currency":"USD","counterpartyLei":"W22LROWP2IHZNBB6K528","custodianLei":"HPFHU0OQ28E4N0NFVK49",
+                 "executionTimestamp":"2026-11-24T15:00:00.0000000Z","tradeDate":"2026-11-24","settlementDate":"2026-11-25",
+                 "gross":"{{t.Gross.ToString(CultureInfo.InvariantCulture)}}","commission":"12.34","fees":[{"code":"SEC31","amount":"0.56","source":"SEC"}],
+                 "accruedInterest":"0.00","net":"{{t.Gross.ToString(CultureInfo.InvariantCulture)}}","roundingRule":"HalfAwayFromZeroToMinorUnits","correlationId":"C-{{id}}"}
+                """ + "}"));
+        }
+    }
+
+    private static LedgerTrade Trade(int i)
+    {
+        // Deterministic per index, so each folder's pass describes the same trade.
+        var quantity = 1 + (int)((uint)(i * 2654435761u) % 5_000u);
+        return new LedgerTrade($"T-{i:D8}", 1, "US-EQ", $"ACC-{i % 50:D3}", "W22LROWP2IHZNBB6K528", "HPFHU0OQ28E4N0NFVK49", $"US{i % 200:D10}",
+            i % 2 == 0 ? PostingSide.Buy : PostingSide.Sell, quantity, "USD", 2, quantity * 123.45m, 12.34m, 0.56m, 0m, Day, Day.AddDays(1));
+    }
+
+    private static int Reports(int trades, string folder)
+    {
+        Directory.CreateDirectory(folder);
+        var generate = Stopwatch.StartNew();
+        long bytes = 0, records = 0;
+        foreach (var (_, content) in DayRecords(trades))
+        {
+            bytes += content.Length;
+            records++;
+        }
+
+        generate.Stop();
+        var build = Stopwatch.StartNew();
+        var sink = new FolderSink(folder);
+        using (var builder = new DayReportBuilder(new DayReportParameters(Day, new DateTimeOffset(2026, 11, 24, 22, 30, 0, TimeSpan.Zero), "549300BACKOFFICE0001", ["US-EQ"]), Folders, sink))
+        {
+            foreach (var (name, content) in DayRecords(trades))
+            {
+                builder.Add(name, content);
+            }
+
+            builder.Complete();
+        }
+
+        build.Stop();
+        var written = Directory.EnumerateFiles(folder).Sum(f => new FileInfo(f).Length);
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"{trades:N0} trades, {records:N0} records ({bytes / 1_048_576.0:F0} MiB): generating only {generate.Elapsed.TotalSeconds:F2} s; generating and building the reports {build.Elapsed.TotalSeconds:F2} s; the builder's share {(build.Elapsed - generate.Elapsed).TotalSeconds:F2} s; reports written {written / 1_048_576.0:F0} MiB; peak working set {Process.GetCurrentProcess().PeakWorkingSet64 / 1_048_576.0:F0} MiB"));
+        return 0;
+    }
+
+    private static int Verify(int count, string folder)
+    {
+        var root = new DirectoryInfo(Path.Combine(folder, "bundle"));
+        if (root.Exists)
+        {
+            root.Delete(recursive: true);
+        }
+
+        var write = Stopwatch.StartNew();
+        using var key = ArchiveSigningKey.Generate();
+        var hashes = new List<(string Name, byte[] Sha256, long Size)>(count);
+        var trades = (count + 3) / 4;
+        foreach (var (name, content) in DayRecords(trades).Take(count))
+        {
+            var path = Path.Combine(root.FullName, ArchiveFormat.RecordsFolder, name);
+            Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+            File.WriteAllBytes(path, content);
+            hashes.Add((name, SHA256.HashData(content), content.Length));
+        }
+
+        var sealedDay = ArchiveSeal.SealHashes(Day, key, hashes);
+        foreach (var (path, content) in sealedDay.Files)
+        {
+            var full = Path.Combine(root.FullName, path);
+            Directory.CreateDirectory(Path.GetDirectoryName(full)!);
+            File.WriteAllBytes(full, content);
+        }
+
+        write.Stop();
+        var verify = Stopwatch.StartNew();
+        var result = ArchiveVerifier.Verify(new FolderBundle(root), [key.ExportPublicKeyPem()]);
+        verify.Stop();
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"{hashes.Count:N0} records on disk (written and sealed in {write.Elapsed.TotalSeconds:F1} s): verified in {verify.Elapsed.TotalSeconds:F2} s, intact: {result.IsIntact} ({result.Findings.Count} findings); peak working set {Process.GetCurrentProcess().PeakWorkingSet64 / 1_048_576.0:F0} MiB"));
+        return result.IsIntact ? 0 : 1;
+    }
+
+    private static string? Option(string[] args, string name)
+    {
+        var i = Array.IndexOf(args, name);
+        return i >= 0 && i + 1 < args.Length ? args[i + 1] : null;
+    }
+
+    private sealed class FolderSink(string folder) : IReportFileSink
+    {
+        public TextWriter Create(string fileName) =>
+            new StreamWriter(Path.Combine(folder, fileName), false, new UTF8Encoding(false), 1 << 16);
+    }
+
+    // The bundle unpacked in a folder, as `backoffice verify <folder>` reads it.
+    private sealed class FolderBundle(DirectoryInfo root) : IArchiveBundle
+    {
+        public IEnumerable<string> Paths() =>
+            Directory.EnumerateFiles(root.FullName, "*", SearchOption.AllDirectories)
+                .Select(f => Path.GetRelativePath(root.FullName, f).Replace(Path.DirectorySeparatorChar, '/'));
+
+        public Stream? Open(string path)
+        {
+            var full = Path.Combine(root.FullName, path);
+            return File.Exists(full) ? File.OpenRead(full) : null;
+        }
+    }
+}
