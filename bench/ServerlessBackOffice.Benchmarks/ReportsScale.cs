@@ -101,17 +101,28 @@ public static class ReportsScale
         generate.Stop();
         var build = Stopwatch.StartNew();
         var sink = new FolderSink(folder);
+        var byFolder = new SortedDictionary<string, TimeSpan>(StringComparer.Ordinal);
         using (var builder = new DayReportBuilder(new DayReportParameters(Day, new DateTimeOffset(2026, 11, 24, 22, 30, 0, TimeSpan.Zero), "549300BACKOFFICE0001", ["US-EQ"]), Folders, sink))
         {
             foreach (var (name, content) in DayRecords(trades))
             {
+                var started = Stopwatch.GetTimestamp();
                 builder.Add(name, content);
+                var folder2 = name[..name.IndexOf('/', name.IndexOf('/') + 1)];
+                byFolder[folder2] = byFolder.GetValueOrDefault(folder2) + Stopwatch.GetElapsedTime(started);
             }
 
+            var completing = Stopwatch.GetTimestamp();
             builder.Complete();
+            byFolder["(complete)"] = Stopwatch.GetElapsedTime(completing);
         }
 
         build.Stop();
+        foreach (var (folder2, time) in byFolder.OrderBy(f => f.Key, StringComparer.Ordinal))
+        {
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  {folder2}: {time.TotalSeconds:F2} s in the builder"));
+        }
+
         var written = Directory.EnumerateFiles(folder).Sum(f => new FileInfo(f).Length);
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"{trades:N0} trades, {records:N0} records ({bytes / 1_048_576.0:F0} MiB): generating only {generate.Elapsed.TotalSeconds:F2} s; generating and building the reports {build.Elapsed.TotalSeconds:F2} s; the builder's share {(build.Elapsed - generate.Elapsed).TotalSeconds:F2} s; reports written {written / 1_048_576.0:F0} MiB; peak working set {Process.GetCurrentProcess().PeakWorkingSet64 / 1_048_576.0:F0} MiB"));
