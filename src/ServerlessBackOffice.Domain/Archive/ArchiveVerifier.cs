@@ -117,6 +117,9 @@ public static class ArchiveVerifier
     private static void CheckRecords(IArchiveBundle bundle, ArchiveManifest manifest, List<VerificationFinding> findings)
     {
         var link = HashChain.Genesis(manifest.BusinessDate);
+        // One read buffer and one hash object for every record: a million records must not cost a million 80 KB buffers.
+        var buffer = new byte[81920];
+        using var hasher = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
         string? previous = null;
         var chainIntact = true;
         foreach (var entry in manifest.Records)
@@ -158,7 +161,7 @@ public static class ArchiveVerifier
                 continue;
             }
 
-            var (actualHash, actualSize) = HashOf(content);
+            var (actualHash, actualSize) = HashOf(content, hasher, buffer);
             if (actualSize != entry.Size || !CryptographicOperations.FixedTimeEquals(actualHash, declaredHash))
             {
                 findings.Add(new(VerificationProblem.RecordAltered, entry.Name, $"content hash {Convert.ToHexStringLower(actualHash)} ({actualSize} bytes) differs from the manifest's {entry.Sha256} ({entry.Size} bytes)"));
@@ -177,10 +180,8 @@ public static class ArchiveVerifier
         }
     }
 
-    private static (byte[] Hash, long Size) HashOf(Stream content)
+    private static (byte[] Hash, long Size) HashOf(Stream content, IncrementalHash hash, byte[] buffer)
     {
-        using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
-        var buffer = new byte[81920];
         long size = 0;
         int read;
         while ((read = content.Read(buffer, 0, buffer.Length)) > 0)
