@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Net;
 using Microsoft.Azure.Cosmos;
 
@@ -27,16 +28,27 @@ public sealed class CosmosRequestCounter : RequestHandler
     private long _queries;
     private long _crossPartition;
     private long _throttled;
+    private readonly ConcurrentDictionary<(string Container, string Kind), long> _byContainer = new();
 
     /// <summary>The counts so far.</summary>
     public CosmosRequestCounts Snapshot() => new(
         Interlocked.Read(ref _pointReads), Interlocked.Read(ref _writes), Interlocked.Read(ref _queries), Interlocked.Read(ref _crossPartition), Interlocked.Read(ref _throttled));
 
+    /// <summary>Requests so far by container and kind ("read", "write", "query", "cross-partition query"), sorted.</summary>
+    public IReadOnlyList<(string Container, string Kind, long Count)> ByContainer() =>
+        [.. _byContainer.Select(pair => (pair.Key.Container, pair.Key.Kind, pair.Value)).OrderBy(row => row.Container, StringComparer.Ordinal).ThenBy(row => row.Kind, StringComparer.Ordinal)];
+
     /// <inheritdoc />
     public override async Task<ResponseMessage> SendAsync(RequestMessage request, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(request);
-        switch (Classify(request))
+        var kind = Classify(request);
+        if (kind is { } known)
+        {
+            _byContainer.AddOrUpdate((ContainerOf(request.RequestUri.OriginalString), KindName(known)), 1, (_, count) => count + 1);
+        }
+
+        switch (kind)
         {
             case RequestKind.PointRead:
                 Interlocked.Increment(ref _pointReads);
@@ -67,6 +79,27 @@ public sealed class CosmosRequestCounter : RequestHandler
         Write,
         Query,
         CrossPartitionQuery,
+    }
+
+    private static string KindName(RequestKind kind) => kind switch
+    {
+        RequestKind.PointRead => "read",
+        RequestKind.Write => "write",
+        RequestKind.Query => "query",
+        _ => "cross-partition query",
+    };
+
+    private static string ContainerOf(string path)
+    {
+        var start = path.IndexOf("/colls/", StringComparison.Ordinal);
+        if (start < 0)
+        {
+            return "?";
+        }
+
+        start += "/colls/".Length;
+        var end = path.IndexOf('/', start);
+        return end < 0 ? path[start..] : path[start..end];
     }
 
     // Item operations address ".../colls/<container>/docs/<id>"; creates, queries and batches POST to ".../docs".

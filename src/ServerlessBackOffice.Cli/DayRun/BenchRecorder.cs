@@ -77,6 +77,11 @@ internal sealed class BenchRecorder
         }
 
         text.AppendLine(CultureInfo.InvariantCulture, $"cosmos document requests: {cosmos.Total:N0} = {(double)cosmos.Total / per:N2} per trade (point reads {(double)cosmos.PointReads / per:N2}, writes {(double)cosmos.Writes / per:N2}, single-partition query pages {(double)cosmos.Queries / per:N2}, cross-partition query pages {cosmos.CrossPartitionQueries:N0} in all, throttled {cosmos.Throttled:N0})");
+        foreach (var (container, kind, count) in Cosmos.ByContainer())
+        {
+            text.AppendLine(CultureInfo.InvariantCulture, $"  cosmos {container} {kind}: {count:N0} = {(double)count / per:N2} per trade");
+        }
+
         text.AppendLine(CultureInfo.InvariantCulture, $"service bus operations (pipeline and simulators): {serviceBus.Total:N0} = {(double)serviceBus.Total / per:N2} per trade (messages sent {(double)serviceBus.MessagesSent / per:N2}, delivered {(double)serviceBus.MessagesDelivered / per:N2}, settled {(double)serviceBus.Settlements / per:N2}, management {(double)serviceBus.ManagementRequests / per:N2})");
         text.AppendLine(CultureInfo.InvariantCulture, $"peak working set: {Process.GetCurrentProcess().PeakWorkingSet64 / (1024 * 1024):N0} MiB");
         return text.ToString();
