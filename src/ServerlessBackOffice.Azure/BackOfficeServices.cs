@@ -10,6 +10,7 @@ using ServerlessBackOffice.Azure.Capture;
 using ServerlessBackOffice.Azure.Compliance;
 using ServerlessBackOffice.Azure.Confirmation;
 using ServerlessBackOffice.Azure.EndOfDay;
+using ServerlessBackOffice.Azure.Exceptions;
 using ServerlessBackOffice.Azure.Ledger;
 using ServerlessBackOffice.Azure.Messaging;
 using ServerlessBackOffice.Azure.Reconciliation;
@@ -57,6 +58,7 @@ public static class BackOfficeServices
         services.AddComplianceStage(configuration);
         services.AddReconciliationStage(configuration);
         services.AddEndOfDayStage(configuration);
+        services.AddExceptionManagement(configuration);
         return services;
     }
 

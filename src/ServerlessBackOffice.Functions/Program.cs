@@ -10,6 +10,7 @@ using OpenTelemetry.Metrics;
 using OpenTelemetry.Trace;
 using ServerlessBackOffice.Azure;
 using ServerlessBackOffice.Functions.Auditing;
+using ServerlessBackOffice.Functions.Exceptions;
 using ServerlessBackOffice.Functions.Telemetry;
 using ServerlessBackOffice.Pipeline.Telemetry;
 
@@ -19,6 +20,7 @@ builder.ConfigureFunctionsWebApplication();
 builder.UseMiddleware<InvocationTelemetryMiddleware>();
 builder.Services.AddBackOffice(builder.Configuration);
 builder.Services.AddAuditorApi(builder.Configuration);
+builder.Services.AddExceptionsApi(builder.Configuration);
 
 // OpenTelemetry: the worker's invocation spans, our activity source and meter; Azure Monitor when the app has an
 // Application Insights connection string (infra/main.bicep sets it), nothing exported otherwise.

@@ -35,6 +35,8 @@ public sealed class DayRunTests
             Assert.Contains("accounted: yes", summary, StringComparison.Ordinal);
             Assert.Contains("result: OK", summary, StringComparison.Ordinal);
             Assert.Matches("rejected: [1-9]", summary); // the simulated OMS sends a few invalid messages on purpose
+            Assert.Matches("open exceptions RejectedOmsMessage [^:]+: [1-9]", summary); // and they stay open for a person
+            Assert.Contains("Open exceptions: ", first.Output, StringComparison.Ordinal);
 
             var files = Directory.GetFiles(a, "*", SearchOption.AllDirectories)
                 .Select(f => Path.GetRelativePath(a, f))
@@ -92,6 +94,7 @@ public sealed class DayRunTests
             Assert.Contains("published: 4", summary, StringComparison.Ordinal);
             Assert.Contains("accounted: yes", summary, StringComparison.Ordinal);
             Assert.Contains("rejected: 2", summary, StringComparison.Ordinal);
+            Assert.Matches("open exceptions RejectedOmsMessage [^:]+: 2", summary);
         }
         finally
         {

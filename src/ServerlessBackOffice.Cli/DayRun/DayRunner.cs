@@ -12,6 +12,7 @@ using ServerlessBackOffice.Domain.Archive;
 using ServerlessBackOffice.Domain.Ledger;
 using ServerlessBackOffice.Domain.ReferenceData;
 using ServerlessBackOffice.LocalStandIns;
+using ServerlessBackOffice.Pipeline.Exceptions;
 using ServerlessBackOffice.Pipeline.Archive;
 using ServerlessBackOffice.Pipeline.Confirmation;
 using ServerlessBackOffice.Pipeline.EndOfDay;
@@ -256,9 +257,12 @@ internal sealed partial class DayRunner(DayRunOptions options, IAnsiConsole cons
         var deadLettered = quiescence.DeadLettered();
         var unconsumed = quiescence.Unconsumed();
         var breaks = await OpenBreaksAsync(provider, LastClosed(closedDays, date), cancellationToken);
+        var exceptions = provider.GetService<ExceptionsQuery>() is { } view
+            ? await view.SummaryAsync(LastClosed(closedDays, date), cancellationToken)
+            : null;
         var books = await CloseBooksAsync(provider, reference, dayFolder, LastDay(date, custodians), cancellationToken);
         var archive = await SealArchiveAsync(provider, dayFolder, cancellationToken);
-        var summary = new DaySummary(date, options, publications, replies.Outcomes, deadLettered, unconsumed, counterparties.Counts, custodians.Counts, books, archive, reports.Written(closedDays), (statementsSent, breaks), host.Invocations, host.Failures, wall.Elapsed, dayFolder);
+        var summary = new DaySummary(date, options, publications, replies.Outcomes, deadLettered, unconsumed, counterparties.Counts, custodians.Counts, books, archive, reports.Written(closedDays), (statementsSent, breaks), exceptions, host.Invocations, host.Failures, wall.Elapsed, dayFolder);
         summary.Write(console);
         await File.WriteAllTextAsync(Path.Combine(dayFolder.FullName, "summary.txt"), summary.PlainText(), cancellationToken);
         if (bench is not null)

@@ -33,6 +33,20 @@ public sealed partial class ArchiveCaptureArchive(IArchiveStore store, ILogger<A
     /// <summary>The record name of an inbound OMS message.</summary>
     public static string RecordName(string inboundMessageId) => ArchiveRecordNames.Inbound(Entities.OmsTrades.Name, inboundMessageId);
 
+    /// <summary>The archive stage of capture's index records.</summary>
+    public const string ArchiveStage = "capture";
+
+    /// <summary>
+    /// The record name of the index entry of a rejected or dead-lettered OMS message: <c>state/capture/rejected/&lt;message
+    /// id&gt;.json</c>, the same bytes as the inbound record on the same archive day, so the exceptions view lists a day's
+    /// rejections by name instead of reading every OMS record of the day.
+    /// </summary>
+    public static string RejectionIndexName(string inboundMessageId) =>
+        ArchiveRecordNames.State(ArchiveStage, $"rejected/{ArchiveRecordNames.Safe(inboundMessageId)}.json");
+
+    /// <summary>The name prefix of the rejection index records.</summary>
+    public static string RejectionIndexPrefix { get; } = RejectionIndexName("x")[..^"x.json".Length];
+
     /// <inheritdoc />
     public async Task<CaptureArchiveEntry> ArchiveAsync(CaptureArchiveEntry entry, CancellationToken cancellationToken)
     {
@@ -43,6 +57,7 @@ public sealed partial class ArchiveCaptureArchive(IArchiveStore store, ILogger<A
         if (await ReadAsync(day.AddDays(-1), name, cancellationToken) is { } earlier)
         {
             LogFirstOutcomeKept(entry.InboundMessageId, earlier.Outcome, entry.Outcome);
+            await IndexAsync(earlier, cancellationToken);
             return earlier;
         }
 
@@ -51,14 +66,36 @@ public sealed partial class ArchiveCaptureArchive(IArchiveStore store, ILogger<A
         {
             case ArchiveWriteResult.Written:
             case ArchiveWriteResult.AlreadyArchived:
+                await IndexAsync(entry, cancellationToken);
                 return entry;
             case ArchiveWriteResult.Conflict:
                 var stored = await ReadAsync(day, name, cancellationToken)
                     ?? throw new InvalidOperationException($"The archive reported a conflict on {day:yyyy-MM-dd}/{name} but has no such record.");
                 LogFirstOutcomeKept(entry.InboundMessageId, stored.Outcome, entry.Outcome);
+                await IndexAsync(stored, cancellationToken);
                 return stored;
             default:
                 throw new System.Diagnostics.UnreachableException($"Unknown archive write result {result}.");
+        }
+    }
+
+    /// <summary>Whether an outcome is one a person must see (and so gets an index record).</summary>
+    public static bool NeedsAPerson(CaptureOutcomeKind outcome) => outcome is CaptureOutcomeKind.Rejected or CaptureOutcomeKind.DeadLettered;
+
+    // Written after the inbound record (a crash in between is repaired by the redelivery, which writes it then) and
+    // idempotent: the same entry renders the same bytes.
+    private async Task IndexAsync(CaptureArchiveEntry entry, CancellationToken cancellationToken)
+    {
+        if (!NeedsAPerson(entry.Outcome))
+        {
+            return;
+        }
+
+        var day = ArchiveRecordNames.DayOf(entry.ReceivedAt);
+        var result = await store.WriteAsync(new ArchiveRecord(day, RejectionIndexName(entry.InboundMessageId), Render(entry), ContentType), cancellationToken);
+        if (result == ArchiveWriteResult.Conflict)
+        {
+            LogIndexConflict(entry.InboundMessageId, day);
         }
     }
 
@@ -202,4 +239,7 @@ public sealed partial class ArchiveCaptureArchive(IArchiveStore store, ILogger<A
 
     [LoggerMessage(EventId = 5010, Level = LogLevel.Information, Message = "Inbound {InboundMessageId} already has its archived outcome {StoredOutcome}; the redelivery's {NewOutcome} is not recorded")]
     private partial void LogFirstOutcomeKept(string inboundMessageId, CaptureOutcomeKind storedOutcome, CaptureOutcomeKind newOutcome);
+
+    [LoggerMessage(EventId = 5011, Level = LogLevel.Error, Message = "The rejection index record of {InboundMessageId} on {Day} differs from its inbound record; the archive keeps the first one")]
+    private partial void LogIndexConflict(string inboundMessageId, DateOnly day);
 }

@@ -10,7 +10,6 @@ using ServerlessBackOffice.Pipeline.Confirmation;
 using ServerlessBackOffice.Pipeline.Ports;
 using ServerlessBackOffice.Pipeline.Reconciliation;
 using ServerlessBackOffice.Pipeline.Settlement;
-using ServerlessBackOffice.Topology;
 
 namespace ServerlessBackOffice.Pipeline.Exceptions;
 
@@ -184,11 +183,12 @@ public sealed class ComplianceAlertSource(IExceptionDocumentQuery query, int loo
 }
 
 /// <summary>
-/// OMS messages capture rejected (or dead-lettered with a reason), from the archive's capture records of the last days. A
+/// OMS messages capture rejected (or dead-lettered with a reason), from capture's rejection index records
+/// (<see cref="ArchiveCaptureArchive.RejectionIndexName"/>) of the last <paramref name="lookbackDays"/> calendar days. A
 /// rejection closes when its trade was captured afterwards (the OMS sent it again, corrected) — read from the trade store.
 /// </summary>
-/// <remarks>Reads every OMS inbound record of the look-back days: bounded by <paramref name="lookbackDays"/>.</remarks>
-public sealed class CaptureRejectionSource(IArchiveStore archive, ITradeStore trades, int lookbackDays = 2) : IExceptionSource
+/// <remarks>Lists each look-back day's record names and reads only the rejections.</remarks>
+public sealed class CaptureRejectionSource(IArchiveStore archive, ITradeStore trades, int lookbackDays = 10) : IExceptionSource
 {
     /// <inheritdoc />
     public IReadOnlyList<ExceptionType> Types { get; } = [ExceptionType.RejectedOmsMessage];
@@ -196,7 +196,7 @@ public sealed class CaptureRejectionSource(IArchiveStore archive, ITradeStore tr
     /// <inheritdoc />
     public async IAsyncEnumerable<ExceptionCase> ListOpenAsync(DateOnly asOf, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
-        var prefix = ArchiveRecordNames.Inbound(Entities.OmsTrades.Name, "x")[..^"x.json".Length];
+        var prefix = ArchiveCaptureArchive.RejectionIndexPrefix;
         for (var day = asOf.AddDays(-lookbackDays); day <= asOf; day = day.AddDays(1))
         {
             var names = new List<string>();
@@ -208,7 +208,7 @@ public sealed class CaptureRejectionSource(IArchiveStore archive, ITradeStore tr
                 }
             }
 
-            // Reads run 16 at a time: a day holds one record per OMS message, and only a few are rejections.
+            // Reads run 16 at a time.
             var entries = new CaptureArchiveEntry?[names.Count];
             var current = day;
             await Parallel.ForEachAsync(

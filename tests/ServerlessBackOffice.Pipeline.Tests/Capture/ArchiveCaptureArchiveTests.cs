@@ -72,6 +72,45 @@ public sealed class ArchiveCaptureArchiveTests
         Assert.Equal("rejected", root.GetProperty("reply").GetProperty("outcome").GetString());
     }
 
+    [Theory]
+    [InlineData(CaptureOutcomeKind.Rejected, true)]
+    [InlineData(CaptureOutcomeKind.DeadLettered, true)]
+    [InlineData(CaptureOutcomeKind.Accepted, false)]
+    [InlineData(CaptureOutcomeKind.Duplicate, false)]
+    [InlineData(CaptureOutcomeKind.Stale, false)]
+    public async Task Archive_IndexesRejectedAndDeadLetteredMessages_WithTheInboundRecordsBytes(CaptureOutcomeKind outcome, bool indexed)
+    {
+        var entry = PortSamples.Entry("m-9", outcome);
+
+        await Archive().ArchiveAsync(entry, TestContext.Current.CancellationToken);
+
+        var day = new DateOnly(2026, 11, 24);
+        var index = await RecordAsync(day, ArchiveCaptureArchive.RejectionIndexName("m-9"));
+        Assert.Equal("state/capture/rejected/m-9.json", ArchiveCaptureArchive.RejectionIndexName("m-9"));
+        if (indexed)
+        {
+            Assert.Equal(await RecordAsync(day, ArchiveCaptureArchive.RecordName("m-9")), index);
+        }
+        else
+        {
+            Assert.Null(index);
+        }
+    }
+
+    [Fact]
+    public async Task Archive_WritesAMissingIndexRecordOnRedelivery_WhenACrashCameBetweenTheTwoWrites()
+    {
+        var entry = PortSamples.Entry("m-10", CaptureOutcomeKind.Rejected) with { ReasonCode = ReasonCode.UnknownInstrument };
+        var day = new DateOnly(2026, 11, 24);
+        await _store.WriteAsync(new ArchiveRecord(day, ArchiveCaptureArchive.RecordName("m-10"), ArchiveCaptureArchive.Render(entry), ArchiveCaptureArchive.ContentType), TestContext.Current.CancellationToken);
+
+        // The redelivery is processed later and would be answered differently: the first outcome is kept, and indexed.
+        var stored = await Archive().ArchiveAsync(entry with { ReceivedAt = entry.ReceivedAt.AddMinutes(5), Outcome = CaptureOutcomeKind.Accepted, ReasonCode = null }, TestContext.Current.CancellationToken);
+
+        Assert.Equal(CaptureOutcomeKind.Rejected, stored.Outcome);
+        Assert.Equal(ArchiveCaptureArchive.Render(entry), await RecordAsync(day, ArchiveCaptureArchive.RejectionIndexName("m-10")));
+    }
+
     [Fact]
     public void Render_IsDeterministic_AndParseGivesBackTheEntry()
     {

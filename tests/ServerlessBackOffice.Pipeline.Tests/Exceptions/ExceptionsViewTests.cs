@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Logging.Abstractions;
 using System.Text;
 using Microsoft.Extensions.Time.Testing;
 using Moq;
@@ -80,6 +81,24 @@ public sealed class ExceptionsViewTests
     }
 
     [Fact]
+    public async Task RejectedOmsMessage_IsStillListedAWeekLater_AndNotAfterTheLookBack()
+    {
+        var archive = new InMemoryArchiveStore();
+        await ArchiveCaptureOutcome(archive, "M-OLD", "T-OLD", CaptureOutcomeKind.Rejected);
+        var trades = new Mock<ITradeStore>(MockBehavior.Strict);
+        trades.Setup(t => t.GetAsync("T-OLD", It.IsAny<CancellationToken>())).ReturnsAsync((TradeDocument?)null);
+        var rejectedOn = ArchiveRecordNames.DayOf(SampleData.Now);
+
+        var weekLater = await new ExceptionsQuery([new CaptureRejectionSource(archive, trades.Object)], new InMemoryRepairStore()).ListAsync(rejectedOn.AddDays(7), null, Ct);
+        var pastLookBack = await new ExceptionsQuery([new CaptureRejectionSource(archive, trades.Object, lookbackDays: 3)], new InMemoryRepairStore()).ListAsync(rejectedOn.AddDays(4), null, Ct);
+
+        var item = Assert.Single(weekLater);
+        Assert.Equal("rejected:M-OLD", item.Case.CaseId);
+        Assert.Equal(5, item.AgeBusinessDays);
+        Assert.Empty(pastLookBack);
+    }
+
+    [Fact]
     public async Task MismatchedConfirmation_IsListedAsAConfirmationMismatch()
     {
         var documents = new Mock<IExceptionDocumentQuery>(MockBehavior.Strict);
@@ -135,6 +154,6 @@ public sealed class ExceptionsViewTests
     {
         var reply = $$"""{"schemaVersion":"1","inboundMessageId":"{{messageId}}","tradeId":"{{tradeId}}","outcome":"{{CaptureHandler.OutcomeName(outcome)}}","message":"no such ISIN"}""";
         var entry = new CaptureArchiveEntry(messageId, SampleData.Now, Encoding.UTF8.GetBytes("{}"), outcome, outcome == CaptureOutcomeKind.Rejected ? ReasonCode.UnknownInstrument : null, reply);
-        await archive.WriteAsync(new ArchiveRecord(ArchiveRecordNames.DayOf(SampleData.Now), ArchiveCaptureArchive.RecordName(messageId), ArchiveCaptureArchive.Render(entry), "application/json"), Ct);
+        await new ArchiveCaptureArchive(archive, NullLogger<ArchiveCaptureArchive>.Instance).ArchiveAsync(entry, Ct);
     }
 }
