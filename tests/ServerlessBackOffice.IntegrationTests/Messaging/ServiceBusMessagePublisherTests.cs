@@ -39,3 +39,61 @@ public sealed class ServiceBusMessagePublisherTests
         Assert.Equal(0, emulator.GetCounts(settlementPath).Active);
     }
 }
+
+/// <summary>
+/// The shared publisher contract (the in-memory publisher runs it in Pipeline.Tests) over the Service Bus publisher: the
+/// real client against the local emulator, read back from the ledger's subscription of the trade events topic.
+/// </summary>
+public sealed class ServiceBusMessagePublisherContractTests : ServerlessBackOffice.Pipeline.Contracts.MessagePublisherContract, IAsyncLifetime
+{
+    private ServiceBusEmulatorServer? _emulator;
+    private ServiceBusClient? _client;
+    private ServiceBusMessagePublisher? _publisher;
+
+    public async ValueTask InitializeAsync()
+    {
+        _emulator = await ServiceBusEmulatorServer.StartAsync(new ServiceBusEmulatorOptions { Config = EmulatorConfig.FromTopology(TopologyDocument.Default) }, TestContext.Current.CancellationToken);
+        _client = new ServiceBusClient(_emulator.ConnectionString);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (_publisher is not null)
+        {
+            await _publisher.DisposeAsync();
+        }
+
+        if (_client is not null)
+        {
+            await _client.DisposeAsync();
+        }
+
+        if (_emulator is not null)
+        {
+            await _emulator.DisposeAsync();
+        }
+    }
+
+    protected override IMessagePublisher CreatePublisher() => _publisher ??= new ServiceBusMessagePublisher(_client!);
+
+    protected override async Task<IReadOnlyList<OutboundMessage>> DeliveredAsync(IMessagePublisher publisher, CancellationToken cancellationToken)
+    {
+        await using var receiver = _client!.CreateReceiver(Entities.TradeEvents.Name, Entities.TradeEventSubscriptions.Ledger.Name);
+        var delivered = new List<OutboundMessage>();
+        var wait = TimeSpan.FromSeconds(10);
+        while (await receiver.ReceiveMessageAsync(wait, cancellationToken) is { } received)
+        {
+            delivered.Add(new OutboundMessage(
+                Entities.TradeEvents.Name,
+                received.MessageId,
+                received.Subject,
+                received.CorrelationId,
+                received.ApplicationProperties.ToDictionary(p => p.Key, p => Convert.ToString(p.Value, System.Globalization.CultureInfo.InvariantCulture) ?? string.Empty, StringComparer.Ordinal),
+                received.Body.ToString()));
+            await receiver.CompleteMessageAsync(received, cancellationToken);
+            wait = TimeSpan.FromSeconds(1); // after the first, a second's silence means the subscription is drained
+        }
+
+        return delivered;
+    }
+}
