@@ -36,6 +36,9 @@ public sealed partial class SettlementInstructionHandler(
     /// <summary>The reason for an affirmation of a trade capture has not stored yet (retried).</summary>
     public const string TradeNotYetStoredReason = "TradeNotYetStored";
 
+    /// <summary>The reason for an affirmation of a version whose amendment has not reached settlement yet (retried).</summary>
+    public const string AmendmentNotYetAppliedReason = "AmendmentNotYetApplied";
+
     /// <summary>Handles one trade event. Transient failures throw (the message is retried).</summary>
     public async Task<SettlementResult> HandleAsync(InboundMessage inbound, CancellationToken cancellationToken)
     {
@@ -186,6 +189,12 @@ public sealed partial class SettlementInstructionHandler(
         if (document is not null && version < document.TermsVersion)
         {
             return SettlementResult.Complete(SettlementOutcomes.Stale, $"Affirmation of v{version} predates the terms of v{document.TermsVersion}.", "StaleVersion");
+        }
+
+        if (document is not null && document.Status != TradeSettlementStatus.AwaitingAffirmation && version > document.Version)
+        {
+            // The affirmation of an amendment overtook the amendment itself: not a duplicate of the affirmation we acted on.
+            return SettlementResult.Retry(AmendmentNotYetAppliedReason, $"Trade {tradeId} v{version} is affirmed but settlement has only seen v{document.Version}; retried until the amendment arrives.");
         }
 
         if (document is not null && document.Status != TradeSettlementStatus.AwaitingAffirmation)

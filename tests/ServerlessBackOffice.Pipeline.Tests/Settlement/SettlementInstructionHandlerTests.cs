@@ -86,6 +86,25 @@ public sealed class SettlementInstructionHandlerTests
     }
 
     [Fact]
+    public async Task AffirmationOfAnAmendment_ArrivingBeforeTheAmendment_IsRetriedAndThenInstructed()
+    {
+        var h = new SettlementStageHarness();
+        await h.CaptureAsync("T-1", GrossCounterparty);
+        await h.AffirmAsync("T-1");
+        var amended = await h.CaptureAsync("T-1", GrossCounterparty, "buy", "120", version: 2);
+
+        var early = await h.AffirmAsync("T-1", version: 2);
+        var amendment = await h.DeliverTradeEventAsync(amended);
+        var redelivered = await h.AffirmAsync("T-1", version: 2);
+
+        Assert.Equal(SettlementDisposition.Retry, early.Disposition);
+        Assert.Equal(SettlementInstructionHandler.AmendmentNotYetAppliedReason, early.Reason);
+        Assert.Equal(SettlementOutcomes.AwaitingAffirmation, amendment.Outcome);
+        Assert.NotEqual(SettlementOutcomes.Duplicate, redelivered.Outcome);
+        Assert.Equal("120", Instruction(h.ToCustodian.Last(m => m.Subject == SettlementRules.InstructionSubject)).Quantity);
+    }
+
+    [Fact]
     public async Task Netting_TradesOfOneCounterpartyInstrumentAndDate_NetIntoOneInstructionAtTheRun()
     {
         var h = new SettlementStageHarness();
