@@ -257,9 +257,7 @@ internal sealed partial class DayRunner(DayRunOptions options, IAnsiConsole cons
         var deadLettered = quiescence.DeadLettered();
         var unconsumed = quiescence.Unconsumed();
         var breaks = await OpenBreaksAsync(provider, LastClosed(closedDays, date), cancellationToken);
-        var exceptions = provider.GetService<ExceptionsQuery>() is { } view
-            ? await view.SummaryAsync(LastClosed(closedDays, date), cancellationToken)
-            : null;
+        var exceptions = await provider.GetRequiredService<ExceptionsQuery>().SummaryAsync(LastClosed(closedDays, date), cancellationToken);
         var books = await CloseBooksAsync(provider, reference, dayFolder, LastDay(date, custodians), cancellationToken);
         var archive = await SealArchiveAsync(provider, dayFolder, cancellationToken);
         var summary = new DaySummary(date, options, publications, replies.Outcomes, deadLettered, unconsumed, counterparties.Counts, custodians.Counts, books, archive, reports.Written(closedDays), (statementsSent, breaks), exceptions, host.Invocations, host.Failures, wall.Elapsed, dayFolder);

@@ -24,7 +24,7 @@ internal sealed class DaySummary(
     IReadOnlyList<ArchiveDayResult> archive,
     IReadOnlyList<ReportDayResult> reports,
     (int Statements, IReadOnlyList<(string Type, int Count, int OldestAge)> OpenBreaks) reconciliation,
-    IReadOnlyList<(ExceptionType Type, string Age, int Count)>? exceptions,
+    IReadOnlyList<(ExceptionType Type, string Age, int Count)> exceptions,
     long invocations,
     long failedInvocations,
     TimeSpan elapsed,
@@ -110,7 +110,7 @@ internal sealed class DaySummary(
         }
 
         console.MarkupLineInterpolated($"Reconciliation: {reconciliation.Statements:N0} custodian statements; open breaks: {(reconciliation.OpenBreaks.Count == 0 ? "none" : string.Join(", ", reconciliation.OpenBreaks.Select(b => $"{b.Type} {b.Count} (oldest {b.OldestAge} business days)")))}");
-        console.MarkupLineInterpolated($"Open exceptions: {(exceptions is null ? "not wired" : ExceptionsQuery.SummaryLine(exceptions))}");
+        console.MarkupLineInterpolated($"Open exceptions: {ExceptionsQuery.SummaryLine(exceptions)}");
         foreach (var day in reports)
         {
             console.MarkupLineInterpolated($"End of day {day.Day:yyyy-MM-dd}: {day.Files:N0} report files in {Path.GetRelativePath(Environment.CurrentDirectory, day.Folder)}/");
@@ -167,7 +167,7 @@ internal sealed class DaySummary(
             text.AppendLine(CultureInfo.InvariantCulture, $"open break {type}: {count}, oldest {oldest} business days");
         }
 
-        foreach (var (type, age, count) in exceptions ?? [])
+        foreach (var (type, age, count) in exceptions)
         {
             text.AppendLine(CultureInfo.InvariantCulture, $"open exceptions {type} {age}: {count}");
         }
