@@ -12,10 +12,12 @@ namespace ServerlessBackOffice.Pipeline.Capture;
 /// <list type="number">
 /// <item>read the trade's document (<see cref="ITradeStore.GetAsync"/>), and finish any publication a crash left pending;</item>
 /// <item>on a state change, write the new state together with its outbox (reply, event) and archive entry in one conditional write;</item>
-/// <item>publish the outbox (<see cref="IMessagePublisher"/>) with deterministic message ids, archive (<see cref="ICaptureArchive"/>), clear the outbox;</item>
+/// <item>publish the outbox (<see cref="IMessagePublisher"/>) with deterministic message ids and archive (<see cref="ICaptureArchive"/>);
+/// the outbox is not cleared by a write of its own: it stays until the trade's next state change replaces it, and whoever next
+/// touches the trade publishes it again first (decision 0065);</item>
 /// <item>for outcomes that change nothing (duplicate, stale, rejected, dead-lettered): archive first (write-once), then publish the archived reply.</item>
 /// </list>
-/// Decision record 0010 explains why this stays consistent when the process dies between any two steps.
+/// Decision records 0010 and 0065 explain why this stays consistent when the process dies between any two steps.
 /// </summary>
 public sealed partial class CaptureHandler
 {
@@ -86,8 +88,8 @@ public sealed partial class CaptureHandler
             var document = tradeId is null ? null : await _trades.GetAsync(tradeId, cancellationToken);
             if (document is not null && document.HasPendingWork)
             {
-                // A previous state change was stored but its publication did not finish: finish it first so events
-                // leave in version order.
+                // The last state change's publications may not have left (a crash between the write and the publish):
+                // publish them again first, so events leave in version order (decision 0065).
                 document = await FlushAsync(document, cancellationToken);
             }
 
@@ -164,6 +166,11 @@ public sealed partial class CaptureHandler
             previous?.ETag);
     }
 
+    /// <summary>
+    /// Publishes the document's outbox and writes its archive entry, both idempotent (deterministic message ids, write-once
+    /// archive names with deterministic bytes), so repeating it is harmless. No write clears the outbox (decision 0065): the
+    /// next state change of the trade replaces it.
+    /// </summary>
     private async Task<TradeDocument> FlushAsync(TradeDocument document, CancellationToken cancellationToken)
     {
         foreach (var message in document.Outbox)
@@ -176,11 +183,7 @@ public sealed partial class CaptureHandler
             await _archive.ArchiveAsync(entry, cancellationToken);
         }
 
-        var cleared = document with { Outbox = [], PendingArchive = null };
-        var written = await _trades.TryWriteAsync(cleared, document.ETag, cancellationToken);
-
-        // Losing this race is harmless: the winner read our outbox and publishes it again under the same message ids.
-        return written.Written ? cleared with { ETag = written.ETag } : cleared;
+        return document;
     }
 
     private async Task<CaptureResult> AnswerWithoutStateChangeAsync(

@@ -24,14 +24,15 @@ public sealed record OutboundMessage(
     string Body);
 
 /// <summary>
-/// The stored document of one trade: its state, the messages its last state change still has to publish (the outbox), and
+/// The stored document of one trade: its state, the messages of its last state change (the outbox: kept until the next change
+/// replaces it and published again by whoever next touches the trade, decision 0065), and
 /// the inbound message ids that already produced an outcome for it. One document per trade, so state and outbox are written
 /// in one atomic write within the trade's partition.
 /// </summary>
 /// <param name="TradeId">The trade id (partition key).</param>
 /// <param name="State">Current state.</param>
-/// <param name="Outbox">Messages written with the state and not yet confirmed as published.</param>
-/// <param name="PendingArchive">The archive entry of the message that made the last state change, until it is archived.</param>
+/// <param name="Outbox">Messages written with the state; nothing confirms their publication, so they are published again (idempotently) before the next change.</param>
+/// <param name="PendingArchive">The archive entry of the message that made the last state change (archived again, write-once, with the outbox).</param>
 /// <param name="RecentInboundMessageIds">The last inbound message ids applied to this trade, newest last (bounded).</param>
 /// <param name="ETag">Concurrency token of the stored version; null before the first write.</param>
 public sealed record TradeDocument(
@@ -45,7 +46,7 @@ public sealed record TradeDocument(
     /// <summary>How many inbound ids the document remembers; redeliveries come within minutes, so a few suffice.</summary>
     public const int RecentInboundLimit = 32;
 
-    /// <summary>True while the last state change still has messages to publish or an entry to archive.</summary>
+    /// <summary>True when the last state change has messages or an archive entry that a flush (re)publishes; repair writes clear them.</summary>
     public bool HasPendingWork => Outbox.Count > 0 || PendingArchive is not null;
 }
 

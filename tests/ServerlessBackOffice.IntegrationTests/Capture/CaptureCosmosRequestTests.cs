@@ -15,8 +15,8 @@ namespace ServerlessBackOffice.IntegrationTests.Capture;
 
 /// <summary>
 /// The Cosmos requests capture spends per message, counted on the wire by an SDK request handler: the product's budget is
-/// six Cosmos writes per trade across all stages, and capture's share is two (the state with its outbox, then the cleared
-/// outbox), plus one point read.
+/// six Cosmos writes per trade across all stages, and capture's share is one (the state with its outbox; decision 0065: no
+/// write clears the outbox), plus one point read.
 /// </summary>
 public sealed class CaptureCosmosRequestTests(CaptureCosmosFixture fixture) : IClassFixture<CaptureCosmosFixture>
 {
@@ -32,7 +32,7 @@ public sealed class CaptureCosmosRequestTests(CaptureCosmosFixture fixture) : IC
         1);
 
     [Fact]
-    public async Task Capture_SpendsOneReadAndTwoWritesPerStateChange_AndOneReadForARedelivery()
+    public async Task Capture_SpendsOneReadAndOneWritePerStateChange_AndOneReadForARedelivery()
     {
         var ct = TestContext.Current.CancellationToken;
         using var counter = new CountedCosmosClient(fixture.ConnectionString);
@@ -50,11 +50,11 @@ public sealed class CaptureCosmosRequestTests(CaptureCosmosFixture fixture) : IC
             Assert.Equal(CaptureOutcomeKind.Accepted, result.Outcome);
         }
 
-        Assert.Equal((trades, trades * 2), (counter.Reads, counter.Writes));
+        Assert.Equal((trades, trades), (counter.Reads, counter.Writes));
 
         counter.Reset();
         Assert.Equal(CaptureOutcomeKind.Accepted, (await handler.HandleAsync(Oms("T-0", 2, "amend", "150", "M-0-2"), ct)).Outcome);
-        Assert.Equal((1, 2), (counter.Reads, counter.Writes));
+        Assert.Equal((1, 1), (counter.Reads, counter.Writes));
 
         counter.Reset();
         Assert.Equal(CaptureOutcomeKind.Accepted, (await handler.HandleAsync(Oms("T-0", 2, "amend", "150", "M-0-2"), ct)).Outcome);
@@ -89,9 +89,9 @@ public sealed class CaptureCosmosRequestTests(CaptureCosmosFixture fixture) : IC
         // The first trade of an instance waits for the set: the activation list, the manifest and one query per kind.
         counter.Reset();
         Assert.Equal(CaptureOutcomeKind.Accepted, (await handler.HandleAsync(Oms("T-first", 1, "new", "100", "M-first"), ct)).Outcome);
-        Assert.Equal((3, 10, 2), (counter.Reads, counter.Queries, counter.Writes));
+        Assert.Equal((3, 10, 1), (counter.Reads, counter.Queries, counter.Writes));
 
-        // Then reference data costs nothing: exactly the trade's own read and two writes.
+        // Then reference data costs nothing: exactly the trade's own read and its one write.
         const int count = 20;
         counter.Reset();
         for (var i = 0; i < count; i++)
@@ -99,13 +99,13 @@ public sealed class CaptureCosmosRequestTests(CaptureCosmosFixture fixture) : IC
             Assert.Equal(CaptureOutcomeKind.Accepted, (await handler.HandleAsync(Oms($"T-{i}", 1, "new", "100", $"M-{i}"), ct)).Outcome);
         }
 
-        Assert.Equal((count, 0, count * 2), (counter.Reads, counter.Queries, counter.Writes));
+        Assert.Equal((count, 0, count), (counter.Reads, counter.Queries, counter.Writes));
 
         // After the cache's expiry, one point read of the activation list, once per instance, whatever the trade count.
         clock.Advance(new ReferenceDataCacheOptions().Expiry + TimeSpan.FromSeconds(1));
         counter.Reset();
         Assert.Equal(CaptureOutcomeKind.Accepted, (await handler.HandleAsync(Oms("T-late", 1, "new", "100", "M-late"), ct)).Outcome);
         await source.PendingRefresh.WaitAsync(ct);
-        Assert.Equal((1 + 1, 0, 2), (counter.Reads, counter.Queries, counter.Writes));
+        Assert.Equal((1 + 1, 0, 1), (counter.Reads, counter.Queries, counter.Writes));
     }
 }
