@@ -34,7 +34,11 @@ public sealed class CosmosRequestCounter : RequestHandler
     public CosmosRequestCounts Snapshot() => new(
         Interlocked.Read(ref _pointReads), Interlocked.Read(ref _writes), Interlocked.Read(ref _queries), Interlocked.Read(ref _crossPartition), Interlocked.Read(ref _throttled));
 
-    /// <summary>Requests so far by container and kind ("read", "write", "query", "cross-partition query"), sorted.</summary>
+    /// <summary>
+    /// Requests so far by container and kind ("read", "query", "cross-partition query", and writes by operation: "write create or upsert",
+    /// "write batch", "write replace &lt;id&gt;", "write delete &lt;id&gt;", "write patch &lt;id&gt;" — the id
+    /// when it is a fixed per-partition document id such as <c>capture</c> or <c>state</c>, else <c>item</c>), sorted.
+    /// </summary>
     public IReadOnlyList<(string Container, string Kind, long Count)> ByContainer() =>
         [.. _byContainer.Select(pair => (pair.Key.Container, pair.Key.Kind, pair.Value)).OrderBy(row => row.Container, StringComparer.Ordinal).ThenBy(row => row.Kind, StringComparer.Ordinal)];
 
@@ -45,7 +49,8 @@ public sealed class CosmosRequestCounter : RequestHandler
         var kind = Classify(request);
         if (kind is { } known)
         {
-            _byContainer.AddOrUpdate((ContainerOf(request.RequestUri.OriginalString), KindName(known)), 1, (_, count) => count + 1);
+            var name = known == RequestKind.Write ? WriteKindName(request) : KindName(known);
+            _byContainer.AddOrUpdate((ContainerOf(request.RequestUri.OriginalString), name), 1, (_, count) => count + 1);
         }
 
         switch (kind)
@@ -88,6 +93,21 @@ public sealed class CosmosRequestCounter : RequestHandler
         RequestKind.Query => "query",
         _ => "cross-partition query",
     };
+
+    private static string WriteKindName(RequestMessage request)
+    {
+        if (request.Method == HttpMethod.Post)
+        {
+            return string.Equals(request.Headers["x-ms-cosmos-is-batch-request"], "True", StringComparison.OrdinalIgnoreCase) ? "write batch"
+                : "write create or upsert";
+        }
+
+        var path = request.RequestUri.OriginalString.TrimEnd('/');
+        var id = Uri.UnescapeDataString(path[(path.LastIndexOf('/') + 1)..]);
+        var fixedId = id.Length <= 32 && id.All(c => char.IsAsciiLetterLower(c) || c == '-') ? id : "item";
+        var operation = request.Method == HttpMethod.Put ? "replace" : request.Method == HttpMethod.Delete ? "delete" : "patch";
+        return $"write {operation} {fixedId}";
+    }
 
     private static string ContainerOf(string path)
     {
