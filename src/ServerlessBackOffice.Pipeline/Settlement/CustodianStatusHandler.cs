@@ -45,7 +45,7 @@ public sealed partial class CustodianStatusHandler(ISettlementStore store, IMess
         for (var attempt = 1; attempt <= MaximumWriteAttempts; attempt++)
         {
             var document = await store.GetInstructionAsync(report.InstructionId, cancellationToken);
-            if (document is null || document.Phase is InstructionPhase.Draft or InstructionPhase.Abandoned)
+            if (document is null || document.Phase is InstructionPhase.Draft or InstructionPhase.Abandoned or InstructionPhase.Offset)
             {
                 var description = $"Status {report.StatusId} is for instruction {report.InstructionId}, which we have not issued.";
                 if (inbound.DeliveryCount >= UnknownInstructionDeliveries)

@@ -76,6 +76,9 @@ public enum InstructionPhase
 
     /// <summary>A draft that was never published because one of its trades changed first. Final.</summary>
     Abandoned,
+
+    /// <summary>A netting set that netted to zero securities and zero cash: never sent; its trades settled by offset. Final.</summary>
+    Offset,
 }
 
 /// <summary>One trade's share of an instruction and what of it has settled.</summary>

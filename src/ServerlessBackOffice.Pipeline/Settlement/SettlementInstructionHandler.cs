@@ -122,6 +122,17 @@ public sealed partial class SettlementInstructionHandler(
     /// </summary>
     public async Task<int> RunNettingAsync(DateOnly through, CancellationToken cancellationToken)
     {
+        // A run has no message that Service Bus would deliver again: a run that died after an instruction went live but before
+        // its messages left is repaired here. Only an issued instruction's outbox outlives its publication by a crash (the
+        // run clears it once published), so nothing is sent twice beyond duplicate detection's window.
+        await foreach (var open in store.OpenInstructionsAsync(cancellationToken))
+        {
+            if (open.Netted && open.Outbox.Count > 0 && open.Lifecycle.Status == SettlementStatus.Instructed && open.Lifecycle.History.Count == 0)
+            {
+                await PublishIssuedAsync(open, cancellationToken);
+            }
+        }
+
         var issued = 0;
         await foreach (var draft in store.DraftInstructionsAsync(cancellationToken))
         {
@@ -158,7 +169,10 @@ public sealed partial class SettlementInstructionHandler(
 
         var instructions = Netting.Instruct(obligations.Values.Select(o => o.Obligation.Obligation), _ => true, out var offset);
         var now = clock.GetUtcNow();
-        foreach (var instruction in instructions)
+
+        // A set that nets to zero is written as a draft too, so a run that dies after settling some of its trades by offset
+        // finishes the same set (rather than instructing what is left of it).
+        foreach (var instruction in instructions.Concat(OffsetSets(offset, obligations)))
         {
             var members = instruction.TradeIds.Select(id => obligations[id]).ToList();
             var draft = SettlementRules.NewInstruction(instruction, members, InstructionPhase.Draft, now);
@@ -168,11 +182,6 @@ public sealed partial class SettlementInstructionHandler(
             {
                 issued += await CompleteDraftAsync(current, cancellationToken) ? 1 : 0;
             }
-        }
-
-        foreach (var tradeId in offset)
-        {
-            await SettleByOffsetAsync(obligations[tradeId].Trade, now, cancellationToken);
         }
 
         LogNettingRun(through, issued, offset.Count);
@@ -475,7 +484,8 @@ public sealed partial class SettlementInstructionHandler(
                     break;
                 }
 
-                if (document.Status == TradeSettlementStatus.Instructed && document.InstructionId == draft.InstructionId)
+                if ((document.Status == TradeSettlementStatus.Instructed && document.InstructionId == draft.InstructionId)
+                    || (IsOffsetSet(draft) && document.Status == TradeSettlementStatus.SettledByOffset && document.Version == member.Version))
                 {
                     claimed = true;
                     break;
@@ -505,6 +515,12 @@ public sealed partial class SettlementInstructionHandler(
             }
         }
 
+        if (IsOffsetSet(draft))
+        {
+            await SettleByOffsetAsync(draft, cancellationToken);
+            return false;
+        }
+
         var live = draft with
         {
             Phase = InstructionPhase.Live,
@@ -522,35 +538,83 @@ public sealed partial class SettlementInstructionHandler(
             return false;
         }
 
-        await PublishAsync(live.Outbox, cancellationToken);
+        await PublishIssuedAsync(live with { ETag = written.ETag }, cancellationToken);
         return true;
     }
 
-    private async Task SettleByOffsetAsync(TradeEventWire trade, DateTimeOffset now, CancellationToken cancellationToken)
+    /// <summary>
+    /// Publishes a netted instruction's issuance, then clears its outbox (a lost race is harmless: the writer that won was a
+    /// custodian status, which publishes the outbox it replaces).
+    /// </summary>
+    private async Task PublishIssuedAsync(SettlementInstructionDocument live, CancellationToken cancellationToken)
     {
-        for (var attempt = 1; attempt <= MaximumWriteAttempts; attempt++)
-        {
-            var document = await store.GetTradeAsync(trade.TradeId, cancellationToken);
-            if (document is null || document.Status != TradeSettlementStatus.AwaitingNetting || document.Version != trade.Version)
-            {
-                return;
-            }
+        await PublishAsync(live.Outbox, cancellationToken);
+        await store.TryWriteInstructionAsync(live with { Outbox = [] }, live.ETag, cancellationToken);
+    }
 
-            var quantity = Math.Abs(SettlementRules.Number(trade.Quantity));
-            var cash = Math.Abs(SettlementRules.Number(trade.Net));
-            var settled = new SettlementEventWire(
-                $"{trade.TradeId}:OFFSET:{SettlementEventTypes.TradeSettled}", SettlementEventTypes.TradeSettled, trade.TradeId, trade.Version, trade.BookId,
-                "OFFSET", trade.SettlementDate, trade.Side, trade.Currency, true, StatusId: "OFFSET", SettledOn: trade.SettlementDate,
-                SettledQuantity: TradeEventWire.Text(quantity), SettledCash: TradeEventWire.Text(cash),
-                CumulativeQuantity: TradeEventWire.Text(quantity), CumulativeCash: TradeEventWire.Text(cash), CorrelationId: trade.CorrelationId);
-            var next = document with { Status = TradeSettlementStatus.SettledByOffset, Outbox = [SettlementRules.EventMessage(settled)] };
-            if ((await store.TryWriteTradeAsync(next, document.ETag, cancellationToken)).Written)
+    /// <summary>Whether a draft is a netting set that nets to zero: nothing to instruct, its trades settle by offset.</summary>
+    private static bool IsOffsetSet(SettlementInstructionDocument draft) => draft.Instruction.Quantity == 0m && draft.Instruction.CashAmount == 0m;
+
+    /// <summary>The netting sets that net to zero, as instructions of nothing (never sent), so they go through a draft.</summary>
+    private static IEnumerable<SettlementInstruction> OffsetSets(IReadOnlyList<string> offset, Dictionary<string, (TradeEventWire Trade, TradeObligation Obligation)> obligations) =>
+        offset.Select(id => obligations[id].Obligation.Obligation)
+            .GroupBy(o => (o.CounterpartyLei, o.Isin, o.SettlementDate, o.Currency, Ours: o.Ours.SsiId, Theirs: o.Theirs.SsiId))
+            .Select(group =>
             {
-                await PublishAsync(next.Outbox, cancellationToken);
-                LogOffset(trade.TradeId, now);
-                return;
+                var members = group.OrderBy(o => o.TradeId, StringComparer.Ordinal).ToList();
+                var tradeIds = members.Select(o => o.TradeId).ToList();
+                var first = members[0];
+                return new SettlementInstruction(
+                    Netting.InstructionIdFor(tradeIds), first.CounterpartyLei, first.Isin, members.Max(o => o.TradeDate), first.SettlementDate, first.Currency,
+                    SecuritiesMovement.Receive, PaymentType.Free, 0m, first.IsFaceAmount, 0m, false, first.Ours, first.Theirs, tradeIds);
+            });
+
+    /// <summary>
+    /// Settles a claimed offset set: each trade goes to SettledByOffset with its TradeSettled event (published), then the set's
+    /// document to <see cref="InstructionPhase.Offset"/>. A repeat (a run after a crash) re-publishes what was settled already.
+    /// </summary>
+    private async Task SettleByOffsetAsync(SettlementInstructionDocument draft, CancellationToken cancellationToken)
+    {
+        foreach (var member in draft.Trades)
+        {
+            for (var attempt = 1; attempt <= MaximumWriteAttempts; attempt++)
+            {
+                var document = await store.GetTradeAsync(member.TradeId, cancellationToken);
+                if (document?.Status == TradeSettlementStatus.SettledByOffset)
+                {
+                    await PublishAsync(document.Outbox, cancellationToken);
+                    break;
+                }
+
+                if (document?.Trade is not { } trade || document.Status != TradeSettlementStatus.Instructed || document.InstructionId != draft.InstructionId)
+                {
+                    // Withdrawn from the set since it was claimed (its amendment or cancellation abandoned the set).
+                    break;
+                }
+
+                var next = document with { Status = TradeSettlementStatus.SettledByOffset, InstructionId = null, Outbox = [SettlementRules.EventMessage(OffsetSettled(trade))] };
+                if ((await store.TryWriteTradeAsync(next, document.ETag, cancellationToken)).Written)
+                {
+                    await PublishAsync(next.Outbox, cancellationToken);
+                    LogOffset(trade.TradeId, draft.InstructionId);
+                    break;
+                }
             }
         }
+
+        // A lost race means an amendment abandoned the set meanwhile: that outcome stands.
+        await store.TryWriteInstructionAsync(draft with { Phase = InstructionPhase.Offset }, draft.ETag, cancellationToken);
+    }
+
+    private static SettlementEventWire OffsetSettled(TradeEventWire trade)
+    {
+        var quantity = Math.Abs(SettlementRules.Number(trade.Quantity));
+        var cash = Math.Abs(SettlementRules.Number(trade.Net));
+        return new SettlementEventWire(
+            $"{trade.TradeId}:OFFSET:{SettlementEventTypes.TradeSettled}", SettlementEventTypes.TradeSettled, trade.TradeId, trade.Version, trade.BookId,
+            "OFFSET", trade.SettlementDate, trade.Side, trade.Currency, true, StatusId: "OFFSET", SettledOn: trade.SettlementDate,
+            SettledQuantity: TradeEventWire.Text(quantity), SettledCash: TradeEventWire.Text(cash),
+            CumulativeQuantity: TradeEventWire.Text(quantity), CumulativeCash: TradeEventWire.Text(cash), CorrelationId: trade.CorrelationId);
     }
 
     private static SettlementInstruction GrossInstruction(TradeEventWire trade, TradeObligation obligation) =>
@@ -618,6 +682,6 @@ public sealed partial class SettlementInstructionHandler(
     [LoggerMessage(Level = LogLevel.Information, Message = "Netting set {InstructionId} abandoned: trade {TradeId} changed after the run read it")]
     private partial void LogDraftAbandoned(string instructionId, string tradeId);
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "Trade {TradeId} settled by offset at {At}")]
-    private partial void LogOffset(string tradeId, DateTimeOffset at);
+    [LoggerMessage(Level = LogLevel.Information, Message = "Trade {TradeId} settled by offset in netting set {SetId}")]
+    private partial void LogOffset(string tradeId, string setId);
 }

@@ -1,9 +1,13 @@
 using ServerlessBackOffice.Domain.Archive;
 using ServerlessBackOffice.Domain.Ledger;
+using ServerlessBackOffice.Domain.Reconciliation;
 using ServerlessBackOffice.Pipeline.Archive;
+using ServerlessBackOffice.Pipeline.Compliance;
 using ServerlessBackOffice.Pipeline.Confirmation;
 using ServerlessBackOffice.Pipeline.Ledger;
 using ServerlessBackOffice.Pipeline.Ports;
+using ServerlessBackOffice.Pipeline.Reconciliation;
+using ServerlessBackOffice.Pipeline.Settlement;
 
 namespace ServerlessBackOffice.Pipeline.Tests.CrashSafety;
 
@@ -75,6 +79,12 @@ internal static class Faults
 
     public static ILedgerStore Ledger(ILedgerStore inner, CrashPlan plan) => new FaultyLedgerStore(inner, plan);
 
+    public static ISettlementStore Settlement(ISettlementStore inner, CrashPlan plan) => new FaultySettlementStore(inner, plan);
+
+    public static IComplianceStore Compliance(IComplianceStore inner, CrashPlan plan) => new FaultyComplianceStore(inner, plan);
+
+    public static IReconciliationStore Reconciliation(IReconciliationStore inner, CrashPlan plan) => new FaultyReconciliationStore(inner, plan);
+
     private sealed class FaultyPublisher(IMessagePublisher inner, CrashPlan plan) : IMessagePublisher
     {
         public Task PublishAsync(OutboundMessage message, CancellationToken cancellationToken) =>
@@ -133,5 +143,47 @@ internal static class Faults
         public Task CloseDayAsync(string book, DateOnly day, CancellationToken cancellationToken) => plan.StepAsync("closing a day", () => inner.CloseDayAsync(book, day, cancellationToken));
 
         public IAsyncEnumerable<JournalEntry> EntriesAsync(string book, DateOnly asOf, CancellationToken cancellationToken) => inner.EntriesAsync(book, asOf, cancellationToken);
+    }
+
+    private sealed class FaultySettlementStore(ISettlementStore inner, CrashPlan plan) : ISettlementStore
+    {
+        public Task<TradeSettlementDocument?> GetTradeAsync(string tradeId, CancellationToken cancellationToken) => inner.GetTradeAsync(tradeId, cancellationToken);
+
+        public Task<StoreWriteResult> TryWriteTradeAsync(TradeSettlementDocument document, string? expectedETag, CancellationToken cancellationToken) =>
+            plan.StepAsync($"writing settlement of trade {document.TradeId} ({document.Status})", () => inner.TryWriteTradeAsync(document, expectedETag, cancellationToken));
+
+        public Task<SettlementInstructionDocument?> GetInstructionAsync(string instructionId, CancellationToken cancellationToken) => inner.GetInstructionAsync(instructionId, cancellationToken);
+
+        public Task<StoreWriteResult> TryWriteInstructionAsync(SettlementInstructionDocument document, string? expectedETag, CancellationToken cancellationToken) =>
+            plan.StepAsync($"writing instruction {document.InstructionId} ({document.Phase}, {document.Lifecycle.Status})", () => inner.TryWriteInstructionAsync(document, expectedETag, cancellationToken));
+
+        public IAsyncEnumerable<TradeSettlementDocument> AwaitingNettingAsync(DateOnly through, CancellationToken cancellationToken) => inner.AwaitingNettingAsync(through, cancellationToken);
+
+        public IAsyncEnumerable<SettlementInstructionDocument> DraftInstructionsAsync(CancellationToken cancellationToken) => inner.DraftInstructionsAsync(cancellationToken);
+
+        public IAsyncEnumerable<SettlementInstructionDocument> OpenInstructionsAsync(CancellationToken cancellationToken) => inner.OpenInstructionsAsync(cancellationToken);
+    }
+
+    private sealed class FaultyComplianceStore(IComplianceStore inner, CrashPlan plan) : IComplianceStore
+    {
+        public Task<LoadedComplianceWindow> LoadWindowAsync(string beneficialOwner, string isin, CancellationToken cancellationToken) => inner.LoadWindowAsync(beneficialOwner, isin, cancellationToken);
+
+        public Task<string?> TryWriteWindowAsync(ComplianceWindowDocument document, string? expectedETag, CancellationToken cancellationToken) =>
+            plan.StepAsync($"writing window {document.Window.BeneficialOwner}/{document.Window.Isin} (outbox {document.Outbox.Count})", () => inner.TryWriteWindowAsync(document, expectedETag, cancellationToken));
+
+        public Task<bool> StoreAlertAsync(ComplianceAlertRaised alert, CancellationToken cancellationToken) =>
+            plan.StepAsync($"storing alert {alert.AlertId}", () => inner.StoreAlertAsync(alert, cancellationToken));
+
+        public Task<ComplianceAlertRaised?> GetAlertAsync(string alertId, CancellationToken cancellationToken) => inner.GetAlertAsync(alertId, cancellationToken);
+    }
+
+    private sealed class FaultyReconciliationStore(IReconciliationStore inner, CrashPlan plan) : IReconciliationStore
+    {
+        public Task<ReconciliationDocument?> GetAsync(string account, HoldingKind kind, CancellationToken cancellationToken) => inner.GetAsync(account, kind, cancellationToken);
+
+        public Task<StoreWriteResult> TryWriteAsync(ReconciliationDocument document, string? expectedETag, CancellationToken cancellationToken) =>
+            plan.StepAsync($"writing reconciliation {document.Account}/{document.Kind}", () => inner.TryWriteAsync(document, expectedETag, cancellationToken));
+
+        public IAsyncEnumerable<ReconciliationDocument> ListAsync(CancellationToken cancellationToken) => inner.ListAsync(cancellationToken);
     }
 }
