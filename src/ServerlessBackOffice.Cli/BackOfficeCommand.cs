@@ -13,6 +13,7 @@ internal static class BackOfficeCommand
             "manages the local stand-ins, and verifies and replays the archive.");
         root.Subcommands.Add(RunDayCommand.Create());
         root.Subcommands.Add(RunDayCommand.CreateBench());
+        root.Subcommands.Add(LoadDayCommand.Create());
         root.Subcommands.Add(TopologyCommand.Create());
         root.Subcommands.Add(VerifyCommand.Create());
         root.Subcommands.Add(EmulatorsCommand.Create());

@@ -12,7 +12,7 @@ namespace ServerlessBackOffice.Cli.DayRun;
 /// </summary>
 internal sealed class CounterpartySimulator : IAsyncDisposable
 {
-    private readonly ServiceBusSender _sender;
+    private readonly ServiceBusSender? _sender;
     private readonly List<ServiceBusProcessor> _processors = [];
     private readonly int _seed;
     private readonly double _mismatchRate;
@@ -24,12 +24,18 @@ internal sealed class CounterpartySimulator : IAsyncDisposable
     private long _silent;
     private long _unreadable;
 
-    public CounterpartySimulator(ServiceBusClient client, int seed, double mismatchRate, double silenceRate)
+    /// <summary>The counterparties without a transport: the caller hands each confirmation to <see cref="Answer"/> (the in-memory load run).</summary>
+    public CounterpartySimulator(int seed, double mismatchRate, double silenceRate)
     {
-        ArgumentNullException.ThrowIfNull(client);
         _seed = seed;
         _mismatchRate = mismatchRate;
         _silenceRate = silenceRate;
+    }
+
+    public CounterpartySimulator(ServiceBusClient client, int seed, double mismatchRate, double silenceRate)
+        : this(seed, mismatchRate, silenceRate)
+    {
+        ArgumentNullException.ThrowIfNull(client);
         _sender = client.CreateSender(Entities.AffirmationsInbound.Name);
         var topic = TopologyDocument.Default.ServiceBus.Topics.Single(t => t.Name == Entities.CounterpartyOutbound.Name);
         foreach (var subscription in topic.Subscriptions)
@@ -60,14 +66,13 @@ internal sealed class CounterpartySimulator : IAsyncDisposable
         Interlocked.Increment(ref _inFlight);
         try
         {
-            Interlocked.Increment(ref _confirmations);
             var affirmation = Answer(args.Message.Body.ToMemory());
             if (affirmation is null)
             {
                 return;
             }
 
-            await _sender.SendMessageAsync(affirmation, args.CancellationToken);
+            await _sender!.SendMessageAsync(affirmation, args.CancellationToken);
         }
         finally
         {
@@ -75,8 +80,10 @@ internal sealed class CounterpartySimulator : IAsyncDisposable
         }
     }
 
-    private ServiceBusMessage? Answer(ReadOnlyMemory<byte> body)
+    /// <summary>The counterparty's answer to one confirmation: an affirmation to send, or null (silent, a cancellation, unreadable).</summary>
+    internal ServiceBusMessage? Answer(ReadOnlyMemory<byte> body)
     {
+        Interlocked.Increment(ref _confirmations);
         JsonElement root;
         try
         {
@@ -165,6 +172,9 @@ internal sealed class CounterpartySimulator : IAsyncDisposable
             await processor.DisposeAsync();
         }
 
-        await _sender.DisposeAsync();
+        if (_sender is not null)
+        {
+            await _sender.DisposeAsync();
+        }
     }
 }

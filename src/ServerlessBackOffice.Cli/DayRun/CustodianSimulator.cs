@@ -13,7 +13,7 @@ namespace ServerlessBackOffice.Cli.DayRun;
 /// </summary>
 internal sealed class CustodianSimulator : IAsyncDisposable
 {
-    private readonly ServiceBusSender _sender;
+    private readonly ServiceBusSender? _sender;
     private readonly List<ServiceBusProcessor> _processors = [];
     private readonly ConcurrentDictionary<string, Instruction> _open = new(StringComparer.Ordinal);
     private readonly TimeProvider _clock;
@@ -27,13 +27,22 @@ internal sealed class CustodianSimulator : IAsyncDisposable
 
     private sealed record Instruction(string InstructionId, DateOnly SettlementDate, string Quantity, string Cash, string? CorrelationId);
 
-    public CustodianSimulator(ServiceBusClient client, TimeProvider clock, int seed, double failRate, double partialRate)
+    /// <summary>
+    /// The custodians without a transport: the caller hands each instruction to <see cref="Accept"/> and sends what
+    /// <see cref="DueStatuses"/> returns (the in-memory load run).
+    /// </summary>
+    public CustodianSimulator(TimeProvider clock, int seed, double failRate, double partialRate)
     {
-        ArgumentNullException.ThrowIfNull(client);
         _clock = clock;
         _seed = seed;
         _failRate = failRate;
         _partialRate = partialRate;
+    }
+
+    public CustodianSimulator(ServiceBusClient client, TimeProvider clock, int seed, double failRate, double partialRate)
+        : this(clock, seed, failRate, partialRate)
+    {
+        ArgumentNullException.ThrowIfNull(client);
         _sender = client.CreateSender(Entities.CustodianStatusInbound.Name);
         var topic = TopologyDocument.Default.ServiceBus.Topics.Single(t => t.Name == Entities.CustodianOutbound.Name);
         foreach (var subscription in topic.Subscriptions)
@@ -68,27 +77,36 @@ internal sealed class CustodianSimulator : IAsyncDisposable
     /// </summary>
     public async Task SettleDueAsync(DateOnly date, CancellationToken cancellationToken)
     {
+        foreach (var status in DueStatuses(date))
+        {
+            await SendAsync(status, cancellationToken);
+        }
+    }
+
+    /// <summary>The final statuses of the open instructions due on or before <paramref name="date"/> (see <see cref="SettleDueAsync"/>).</summary>
+    internal IReadOnlyList<ServiceBusMessage> DueStatuses(DateOnly date)
+    {
         var day = date.ToString("yyyyMMdd", CultureInfo.InvariantCulture);
+        var statuses = new List<ServiceBusMessage>();
         foreach (var instruction in _open.Values.Where(i => i.SettlementDate <= date).OrderBy(i => i.InstructionId, StringComparer.Ordinal).ToList())
         {
             var u = StableRandom.Unit(_seed, "custodian", instruction.InstructionId, day);
-            ServiceBusMessage status;
             if (u < _failRate)
             {
-                status = Status(instruction, $"{instruction.InstructionId}-F{day}", "Failed", null, null, StableRandom.Below(2, _seed, "fail-reason", instruction.InstructionId) == 0 ? "LACK" : "MONY");
+                statuses.Add(Status(instruction, $"{instruction.InstructionId}-F{day}", "Failed", null, null, StableRandom.Below(2, _seed, "fail-reason", instruction.InstructionId) == 0 ? "LACK" : "MONY"));
             }
             else if (u < _failRate + _partialRate && instruction.SettlementDate == date)
             {
-                status = Status(instruction, $"{instruction.InstructionId}-P{day}", "PartiallySettled", Half(instruction.Quantity), Half(instruction.Cash), null);
+                statuses.Add(Status(instruction, $"{instruction.InstructionId}-P{day}", "PartiallySettled", Half(instruction.Quantity), Half(instruction.Cash), null));
             }
             else
             {
-                status = Status(instruction, $"{instruction.InstructionId}-S{day}", "Settled", instruction.Quantity, instruction.Cash, null);
+                statuses.Add(Status(instruction, $"{instruction.InstructionId}-S{day}", "Settled", instruction.Quantity, instruction.Cash, null));
                 _open.TryRemove(instruction.InstructionId, out _);
             }
-
-            await SendAsync(status, cancellationToken);
         }
+
+        return statuses;
     }
 
     private async Task OnInstruction(ProcessMessageEventArgs args)
@@ -96,36 +114,10 @@ internal sealed class CustodianSimulator : IAsyncDisposable
         Interlocked.Increment(ref _inFlight);
         try
         {
-            Interlocked.Increment(ref _instructions);
-            Instruction? instruction;
-            bool cancellation;
-            try
+            if (Accept(args.Message.Body.ToMemory(), args.Message.Subject, args.Message.CorrelationId) is { } status)
             {
-                using var document = JsonDocument.Parse(args.Message.Body.ToMemory());
-                var root = document.RootElement;
-                cancellation = IsCancellation(root, args.Message.Subject);
-                instruction = new Instruction(
-                    Text(root, "instructionId"),
-                    cancellation ? default : DateOnly.ParseExact(Text(root, "settlementDate"), "yyyy-MM-dd", CultureInfo.InvariantCulture),
-                    cancellation ? "0" : Text(root, "quantity"),
-                    cancellation ? "0" : Cash(root),
-                    args.Message.CorrelationId);
+                await SendAsync(status, args.CancellationToken);
             }
-            catch (Exception ex) when (ex is JsonException or InvalidOperationException or FormatException or KeyNotFoundException)
-            {
-                Interlocked.Increment(ref _unreadable);
-                return;
-            }
-
-            if (cancellation)
-            {
-                _open.TryRemove(instruction.InstructionId, out _);
-                await SendAsync(Status(instruction, $"{instruction.InstructionId}-CANC", "Cancelled", null, null, null), args.CancellationToken);
-                return;
-            }
-
-            _open.TryAdd(instruction.InstructionId, instruction);
-            await SendAsync(Status(instruction, $"{instruction.InstructionId}-MTCH", "Matched", null, null, null), args.CancellationToken);
         }
         finally
         {
@@ -133,9 +125,49 @@ internal sealed class CustodianSimulator : IAsyncDisposable
         }
     }
 
+    /// <summary>
+    /// Takes one instruction: records it as open and answers Matched, or confirms a cancellation as Cancelled; null for an
+    /// unreadable instruction (counted).
+    /// </summary>
+    internal ServiceBusMessage? Accept(ReadOnlyMemory<byte> body, string? subject, string? correlationId)
+    {
+        Interlocked.Increment(ref _instructions);
+        Instruction? instruction;
+        bool cancellation;
+        try
+        {
+            using var document = JsonDocument.Parse(body);
+            var root = document.RootElement;
+            cancellation = IsCancellation(root, subject);
+            instruction = new Instruction(
+                Text(root, "instructionId"),
+                cancellation ? default : DateOnly.ParseExact(Text(root, "settlementDate"), "yyyy-MM-dd", CultureInfo.InvariantCulture),
+                cancellation ? "0" : Text(root, "quantity"),
+                cancellation ? "0" : Cash(root),
+                correlationId);
+        }
+        catch (Exception ex) when (ex is JsonException or InvalidOperationException or FormatException or KeyNotFoundException)
+        {
+            Interlocked.Increment(ref _unreadable);
+            return null;
+        }
+
+        if (cancellation)
+        {
+            _open.TryRemove(instruction.InstructionId, out _);
+            return Status(instruction, $"{instruction.InstructionId}-CANC", "Cancelled", null, null, null);
+        }
+
+        _open.TryAdd(instruction.InstructionId, instruction);
+        return Status(instruction, $"{instruction.InstructionId}-MTCH", "Matched", null, null, null);
+    }
+
+    /// <summary>Counts a status the caller sent itself (the in-memory load run).</summary>
+    internal void CountSent() => Interlocked.Increment(ref _statuses);
+
     private async Task SendAsync(ServiceBusMessage status, CancellationToken cancellationToken)
     {
-        await _sender.SendMessageAsync(status, cancellationToken);
+        await _sender!.SendMessageAsync(status, cancellationToken);
         Interlocked.Increment(ref _statuses);
     }
 
@@ -203,6 +235,9 @@ internal sealed class CustodianSimulator : IAsyncDisposable
             await processor.DisposeAsync();
         }
 
-        await _sender.DisposeAsync();
+        if (_sender is not null)
+        {
+            await _sender.DisposeAsync();
+        }
     }
 }

@@ -12,10 +12,15 @@ namespace ServerlessBackOffice.Cli.DayRun;
 /// </summary>
 internal sealed class ReplyCollector : IAsyncDisposable
 {
-    private readonly ServiceBusProcessor _processor;
+    private readonly ServiceBusProcessor? _processor;
     private readonly ConcurrentDictionary<string, (string Outcome, string? ReasonCode, string? Message)> _outcomes = new(StringComparer.Ordinal);
     private long _replies;
     private long _inFlight;
+
+    /// <summary>A collector without a transport: the caller hands it each reply (<see cref="Record"/>).</summary>
+    public ReplyCollector()
+    {
+    }
 
     public ReplyCollector(ServiceBusClient client)
     {
@@ -33,21 +38,14 @@ internal sealed class ReplyCollector : IAsyncDisposable
     /// <summary>The outcome of each answered inbound message id.</summary>
     public IReadOnlyDictionary<string, (string Outcome, string? ReasonCode, string? Message)> Outcomes => _outcomes;
 
-    public Task StartAsync(CancellationToken cancellationToken) => _processor.StartProcessingAsync(cancellationToken);
+    public Task StartAsync(CancellationToken cancellationToken) => _processor?.StartProcessingAsync(cancellationToken) ?? Task.CompletedTask;
 
     private Task OnReply(ProcessMessageEventArgs args)
     {
         Interlocked.Increment(ref _inFlight);
         try
         {
-            Interlocked.Increment(ref _replies);
-            using var reply = JsonDocument.Parse(args.Message.Body.ToMemory());
-            var root = reply.RootElement;
-            var inbound = root.GetProperty("inboundMessageId").GetString()!;
-            var outcome = root.GetProperty("outcome").GetString()!;
-            var reason = root.TryGetProperty("reasonCode", out var r) ? r.GetString() : null;
-            var message = root.TryGetProperty("message", out var m) ? m.GetString() : null;
-            _outcomes.TryAdd(inbound, (outcome, reason, message));
+            Record(args.Message.Body.ToMemory());
             return Task.CompletedTask;
         }
         finally
@@ -56,9 +54,25 @@ internal sealed class ReplyCollector : IAsyncDisposable
         }
     }
 
+    /// <summary>Reads one reply and keeps the first outcome of its inbound message.</summary>
+    internal void Record(ReadOnlyMemory<byte> body)
+    {
+        Interlocked.Increment(ref _replies);
+        using var reply = JsonDocument.Parse(body);
+        var root = reply.RootElement;
+        var inbound = root.GetProperty("inboundMessageId").GetString()!;
+        var outcome = root.GetProperty("outcome").GetString()!;
+        var reason = root.TryGetProperty("reasonCode", out var r) ? r.GetString() : null;
+        var message = root.TryGetProperty("message", out var m) ? m.GetString() : null;
+        _outcomes.TryAdd(inbound, (outcome, reason, message));
+    }
+
     public async ValueTask DisposeAsync()
     {
-        await _processor.StopProcessingAsync();
-        await _processor.DisposeAsync();
+        if (_processor is not null)
+        {
+            await _processor.StopProcessingAsync();
+            await _processor.DisposeAsync();
+        }
     }
 }

@@ -1,0 +1,88 @@
+using Microsoft.Extensions.Time.Testing;
+using ServerlessBackOffice.Cli.LoadRun;
+using ServerlessBackOffice.Pipeline.Ports;
+using ServerlessBackOffice.ServiceBusEmulator.Filters;
+using ServerlessBackOffice.Topology;
+
+namespace ServerlessBackOffice.Cli.Tests.LoadRun;
+
+/// <summary>
+/// The in-memory load run (issue 12, docs/reliability.md "Load") at a small size: every OMS message gets one outcome, every
+/// stage's function runs, nothing is left in any consumed entity, the ledger balances, and the same seed gives the same run.
+/// The million-trade run is the documented command <c>backoffice load-day --trades 1000000</c>.
+/// </summary>
+public sealed class LoadRunTests
+{
+    private static readonly LoadRunOptions Small = new(new DateOnly(2026, 11, 24), Seed: 7, Trades: 150);
+
+    [Fact]
+    public async Task SmallDay_AccountsForEveryMessage_LeavesNothingBehind_AndBalances()
+    {
+        var result = await new InMemoryDayRun(Small).RunAsync(null, TestContext.Current.CancellationToken);
+
+        Assert.True(result.Passed, result.Render());
+        Assert.Equal(result.Published, result.Outcomes.Values.Sum());
+        Assert.True(result.Outcomes["accepted"] >= Small.Trades * 9 / 10, result.Render());
+        Assert.Contains("rejected", result.Outcomes.Keys);
+        Assert.Equal(0, result.LeftBehind);
+        Assert.Equal(0, result.OpenInstructions);
+        Assert.Equal(0, result.UnbalancedEntries);
+        Assert.True(result.LedgerEntries >= result.Outcomes["accepted"], result.Render());
+        foreach (var function in new[] { "capture", "confirmation-send", "affirmation-match", "settlement-instruct", "settlement-custodian-status", "ledger-posting", "compliance-surveillance" })
+        {
+            Assert.True(result.Functions.TryGetValue(function, out var counts) && counts.Invocations > 0, $"{function} never ran:\n{result.Render()}");
+        }
+    }
+
+    [Fact]
+    public async Task SameSeed_GivesTheSameRun()
+    {
+        var first = await new InMemoryDayRun(Small).RunAsync(null, TestContext.Current.CancellationToken);
+        var second = await new InMemoryDayRun(Small).RunAsync(null, TestContext.Current.CancellationToken);
+
+        Assert.Equal(first.Outcomes.OrderBy(o => o.Key), second.Outcomes.OrderBy(o => o.Key));
+        Assert.Equal(first.Functions.OrderBy(f => f.Key), second.Functions.OrderBy(f => f.Key));
+        Assert.Equal((first.LedgerEntries, first.ArchiveRecords, first.ArchiveBytes, first.BusMessages), (second.LedgerEntries, second.ArchiveRecords, second.ArchiveBytes, second.BusMessages));
+    }
+
+    [Fact]
+    public async Task Bus_RoutesByTheTopologysFilters_DropsDuplicatesWithinTheWindow_AndForgetsThemAfter()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var clock = new FakeTimeProvider(new DateTimeOffset(2026, 11, 24, 15, 0, 0, TimeSpan.Zero));
+        var ledger = InMemoryBus.Path(Entities.TradeEvents.Name, Entities.TradeEventSubscriptions.Ledger.Name);
+        var settlement = InMemoryBus.Path(Entities.TradeEvents.Name, Entities.TradeEventSubscriptions.Settlement.Name);
+        var bus = new InMemoryBus(new TopicRouting(EmulatorConfig.FromTopology(TopologyDocument.Default)), clock, [ledger, settlement]);
+        OutboundMessage Event(string id, string type) => new(Entities.TradeEvents.Name, id, type, "corr", new Dictionary<string, string> { ["eventType"] = type }, "{}");
+
+        await bus.PublishAsync(Event("T-1:1:TradeCaptured", "TradeCaptured"), ct);
+        await bus.PublishAsync(Event("T-1:1:TradeCaptured", "TradeCaptured"), ct);
+        await bus.PublishAsync(Event("T-1:1:TradeAffirmed", "TradeAffirmed"), ct);
+
+        Assert.Equal(1, bus.DroppedAsDuplicates);
+        Assert.Equal(1, bus.Depths[ledger]); // the ledger takes TradeCaptured, not TradeAffirmed
+        Assert.Equal(1, bus.Depths[settlement]); // settlement takes TradeAffirmed, not TradeCaptured
+        var window = TopologyDocument.Default.ServiceBus.Topics.Single(t => t.Name == Entities.TradeEvents.Name).Properties.DuplicateDetectionHistoryTimeWindow;
+        clock.Advance(System.Xml.XmlConvert.ToTimeSpan(window!) + TimeSpan.FromSeconds(1));
+        await bus.PublishAsync(Event("T-1:1:TradeCaptured", "TradeCaptured"), ct);
+        Assert.Equal(2, bus.Depths[ledger]);
+    }
+
+    [Fact]
+    public void Bus_RedeliversUntilTheMaximumDeliveryCount()
+    {
+        var clock = new FakeTimeProvider();
+        var bus = new InMemoryBus(new TopicRouting(EmulatorConfig.FromTopology(TopologyDocument.Default)), clock, [Entities.OmsTrades.Name]);
+        _ = bus.PublishAsync(new OutboundMessage(Entities.OmsTrades.Name, "m-1", string.Empty, null, new Dictionary<string, string>(), "{}"), TestContext.Current.CancellationToken);
+
+        Assert.True(bus.TryReceive(Entities.OmsTrades.Name, out var first));
+        Assert.Equal(1, first.DeliveryCount);
+        bus.Abandon(Entities.OmsTrades.Name, first);
+        Assert.True(bus.TryReceive(Entities.OmsTrades.Name, out var second));
+        Assert.Equal(2, second.DeliveryCount);
+        Assert.Equal(TopologyDocument.Default.ServiceBus.Queues.Single(q => q.Name == Entities.OmsTrades.Name).Properties.MaxDeliveryCount, bus.MaxDeliveryCount(Entities.OmsTrades.Name));
+        bus.DeadLetter(Entities.OmsTrades.Name, second, "Poison", "never readable");
+        Assert.Equal("Poison", Assert.Single(bus.DeadLetters).Reason);
+        Assert.Equal(0, bus.Waiting);
+    }
+}
