@@ -26,7 +26,18 @@ internal sealed class ReceiverMessageActions(ProcessMessageEventArgs args) : Ser
 
     public override async Task DeadLetterMessageAsync(ServiceBusReceivedMessage message, Dictionary<string, object>? propertiesToModify = null, string? deadLetterReason = null, string? deadLetterErrorDescription = null, CancellationToken cancellationToken = default)
     {
-        await args.DeadLetterMessageAsync(message, propertiesToModify, deadLetterReason, deadLetterErrorDescription, cancellationToken);
+        // The worker's ServiceBusMessageActions takes null properties (the default); the SDK's overload with properties throws
+        // on null, so without properties the reason-only overload is the same settlement. Passing null on used to fail the
+        // invocation, and the message was dead-lettered MaxDeliveryCountExceeded instead of with its reason.
+        if (propertiesToModify is null)
+        {
+            await args.DeadLetterMessageAsync(message, deadLetterReason!, deadLetterErrorDescription, cancellationToken);
+        }
+        else
+        {
+            await args.DeadLetterMessageAsync(message, propertiesToModify, deadLetterReason, deadLetterErrorDescription, cancellationToken);
+        }
+
         Settled = true;
     }
 
