@@ -38,6 +38,18 @@ public sealed class DayRunTests
             Assert.Matches("open exceptions RejectedOmsMessage [^:]+: [1-9]", summary); // and they stay open for a person
             Assert.Contains("Open exceptions: ", first.Output, StringComparison.Ordinal);
 
+            // The in-memory load run (backoffice load-day) drives the same functions with in-memory adapters: for the same
+            // seed it must reach the same outcomes and the same ledger as the day on the stand-ins.
+            var load = await new ServerlessBackOffice.Cli.LoadRun.InMemoryDayRun(new(new DateOnly(2026, 11, 24), Seed: 7, Trades: 60)).RunAsync(null, TestContext.Current.CancellationToken);
+            Assert.True(load.Passed, load.Render());
+            foreach (var outcome in new[] { "accepted", "duplicate", "stale", "rejected" })
+            {
+                Assert.Contains($"{outcome}: {load.Outcomes.GetValueOrDefault(outcome)}\n", summary.ReplaceLineEndings("\n"), StringComparison.Ordinal);
+            }
+
+            var ledgerEntries = System.Text.RegularExpressions.Regex.Matches(summary, @"^book [^:]+: (\d+) entries", System.Text.RegularExpressions.RegexOptions.Multiline).Sum(m => long.Parse(m.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture));
+            Assert.Equal(ledgerEntries, load.LedgerEntries);
+
             var files = Directory.GetFiles(a, "*", SearchOption.AllDirectories)
                 .Select(f => Path.GetRelativePath(a, f))
                 .Where(f => !f.StartsWith("logs", StringComparison.Ordinal) && !f.StartsWith("archive-bundles", StringComparison.Ordinal))

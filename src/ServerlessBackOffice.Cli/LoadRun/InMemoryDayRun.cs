@@ -51,6 +51,7 @@ internal sealed record LoadRunResult(
     long BusMessages,
     long BusDuplicatesDropped,
     int LeftBehind,
+    int PeakWaiting,
     TimeSpan Elapsed,
     long PeakWorkingSetBytes,
     long PeakManagedHeapBytes,
@@ -77,7 +78,7 @@ internal sealed record LoadRunResult(
 
         text.AppendLine(CultureInfo.InvariantCulture, $"ledger: {LedgerEntries:N0} journal entries, {UnbalancedEntries:N0} unbalanced; instructions still open: {OpenInstructions:N0}");
         text.AppendLine(CultureInfo.InvariantCulture, $"archive: {ArchiveRecords:N0} records, {ArchiveBytes / (1024.0 * 1024.0):N1} MiB (kept as digests)");
-        text.AppendLine(CultureInfo.InvariantCulture, $"bus: {BusMessages:N0} messages accepted, {BusDuplicatesDropped:N0} dropped by duplicate detection; left behind in consumed entities: {LeftBehind:N0}");
+        text.AppendLine(CultureInfo.InvariantCulture, $"bus: {BusMessages:N0} messages accepted, {BusDuplicatesDropped:N0} dropped by duplicate detection; left behind in consumed entities: {LeftBehind:N0}; most waiting at once: {PeakWaiting:N0}");
         text.AppendLine(CultureInfo.InvariantCulture, $"elapsed {Elapsed.TotalSeconds:N1} s; peak working set {PeakWorkingSetBytes / (1024 * 1024):N0} MiB; peak managed heap {PeakManagedHeapBytes / (1024 * 1024):N0} MiB");
         text.AppendLine(Passed ? "result: every message accounted for, nothing left behind, every journal entry balanced" : $"result: FAILED — {string.Join("; ", Problems)}");
         return text.ToString();
@@ -99,6 +100,7 @@ internal sealed class InMemoryDayRun(LoadRunOptions options)
 
     private readonly Dictionary<string, FunctionCounters> _counters = new(StringComparer.Ordinal);
     private long _peakHeap;
+    private int _peakWaiting;
 
     private sealed class FunctionCounters
     {
@@ -169,6 +171,7 @@ internal sealed class InMemoryDayRun(LoadRunOptions options)
         {
             while (bus.Waiting > 0)
             {
+                _peakWaiting = Math.Max(_peakWaiting, bus.Waiting);
                 foreach (var (function, path) in hosted)
                 {
                     while (bus.TryReceive(path, out var delivery))
@@ -292,7 +295,7 @@ internal sealed class InMemoryDayRun(LoadRunOptions options)
         using var process = Process.GetCurrentProcess();
         return new LoadRunResult(
             published, outcomes, functions, deadLetters, entries, unbalanced, custodians.Counts.Open, archive.Records, archive.Bytes, bus.Sent, bus.DroppedAsDuplicates,
-            leftBehind, elapsed, process.PeakWorkingSet64, _peakHeap, problems);
+            leftBehind, _peakWaiting, elapsed, process.PeakWorkingSet64, _peakHeap, problems);
     }
 
     private static Task SendAsync(InMemoryBus bus, string destination, ServiceBusMessage message, CancellationToken cancellationToken) =>
