@@ -254,6 +254,20 @@ resource functionSendsQueues 'Microsoft.Authorization/roleAssignments@2022-04-01
   }
 ]
 
+// Repairs (docs/exceptions.md): the exceptions API resubmits a corrected message from an inbound queue's dead-letter
+// sub-queue to the same queue, so the function identity may also send to the queues it receives from — still per queue.
+resource functionResubmitsToInboundQueues 'Microsoft.Authorization/roleAssignments@2022-04-01' = [
+  for i in receiveQueueIndexes: {
+    scope: queueResources[i]
+    name: guid(queueResources[i].id, functionPrincipalId, dataSenderRoleId)
+    properties: {
+      principalId: functionPrincipalId
+      principalType: 'ServicePrincipal'
+      roleDefinitionId: dataSenderRoleId
+    }
+  }
+]
+
 resource functionSendsTopics 'Microsoft.Authorization/roleAssignments@2022-04-01' = [
   for (topic, i) in topics: {
     scope: topicResources[i]
