@@ -85,6 +85,61 @@ public static class Surveillance
     public static IReadOnlyList<ComplianceAlert> Evaluate(SurveillanceTrade trade, ISurveillanceContext context, IEnumerable<ISurveillanceRule> rules)
     {
         ArgumentNullException.ThrowIfNull(rules);
-        return rules.SelectMany(r => r.Evaluate(trade, context)).OrderBy(a => a.AlertId, StringComparer.Ordinal).ToList();
+
+        // Most trades raise nothing: no list is allocated and nothing is sorted unless a rule raises an alert.
+        List<ComplianceAlert>? alerts = null;
+        if (rules is IReadOnlyList<ISurveillanceRule> list)
+        {
+            for (var i = 0; i < list.Count; i++)
+            {
+                Collect(list[i].Evaluate(trade, context), ref alerts);
+            }
+        }
+        else
+        {
+            foreach (var rule in rules)
+            {
+                Collect(rule.Evaluate(trade, context), ref alerts);
+            }
+        }
+
+        if (alerts is null)
+        {
+            return [];
+        }
+
+        if (alerts.Count > 16)
+        {
+            return alerts.OrderBy(a => a.AlertId, StringComparer.Ordinal).ToList();
+        }
+
+        // A stable insertion sort by id: the same order as OrderBy, for the usual handful of alerts.
+        for (var i = 1; i < alerts.Count; i++)
+        {
+            var alert = alerts[i];
+            var j = i - 1;
+            while (j >= 0 && string.CompareOrdinal(alerts[j].AlertId, alert.AlertId) > 0)
+            {
+                alerts[j + 1] = alerts[j];
+                j--;
+            }
+
+            alerts[j + 1] = alert;
+        }
+
+        return alerts;
+    }
+
+    private static void Collect(IEnumerable<ComplianceAlert> raised, ref List<ComplianceAlert>? alerts)
+    {
+        if (raised is ICollection<ComplianceAlert> { Count: 0 })
+        {
+            return;
+        }
+
+        foreach (var alert in raised)
+        {
+            (alerts ??= []).Add(alert);
+        }
     }
 }

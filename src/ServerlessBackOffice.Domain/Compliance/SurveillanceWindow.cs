@@ -97,24 +97,106 @@ public sealed record SurveillanceWindow(
         ArgumentNullException.ThrowIfNull(trade);
         ArgumentNullException.ThrowIfNull(alertIds);
         ArgumentNullException.ThrowIfNull(limits);
-        var trades = Trades.Where(t => !string.Equals(t.TradeId, trade.TradeId, StringComparison.Ordinal)).Append(trade)
-            .OrderBy(t => t.ExecutedAt).ThenBy(t => t.TradeId, StringComparer.Ordinal).ToList();
-        var folded = new Dictionary<string, decimal>(FoldedPositions, StringComparer.Ordinal);
+        var trades = WithTrade(trade);
         var newest = trades[^1].ExecutedAt;
-        while (trades.Count > 0 && (trades.Count > limits.MaximumTrades || trades[0].ExecutedAt < newest - limits.Retention))
+        var fold = 0;
+        while (fold < trades.Count && (trades.Count - fold > limits.MaximumTrades || trades[fold].ExecutedAt < newest - limits.Retention))
         {
-            var oldest = trades[0];
-            folded[oldest.Account] = (folded.TryGetValue(oldest.Account, out var sum) ? sum : 0m) + oldest.SignedQuantity;
-            trades.RemoveAt(0);
+            fold++;
         }
 
-        var raised = RaisedAlertIds.Concat(alertIds.Where(id => !RaisedAlertIds.Contains(id, StringComparer.Ordinal))).ToList();
-        if (raised.Count > limits.MaximumAlertIds)
+        // The positions are copied only when something is folded into them (or when they came with another key comparer);
+        // otherwise the new window shares the unchanged dictionary, which nothing mutates.
+        var folded = FoldedPositions;
+        if (fold > 0 || FoldedPositions is not Dictionary<string, decimal> { Comparer: var comparer } || !ReferenceEquals(comparer, StringComparer.Ordinal))
         {
-            raised.RemoveRange(0, raised.Count - limits.MaximumAlertIds);
+            var positions = new Dictionary<string, decimal>(FoldedPositions, StringComparer.Ordinal);
+            for (var i = 0; i < fold; i++)
+            {
+                var oldest = trades[i];
+                positions[oldest.Account] = (positions.TryGetValue(oldest.Account, out var sum) ? sum : 0m) + oldest.SignedQuantity;
+            }
+
+            trades.RemoveRange(0, fold);
+            folded = positions;
         }
 
-        return this with { Trades = trades, FoldedPositions = folded, RaisedAlertIds = raised };
+        return this with { Trades = trades, FoldedPositions = folded, RaisedAlertIds = WithAlertIds(alertIds, limits.MaximumAlertIds) };
+    }
+
+    // The trades with this version in place of any earlier one, ordered by execution time then trade id. The window is kept
+    // in that order, so the new version is inserted where it belongs (usually last) instead of re-sorting every trade; a
+    // window that is somehow out of order is sorted as a whole. Both give what a stable sort of every trade would.
+    private List<WindowTrade> WithTrade(WindowTrade trade)
+    {
+        var trades = new List<WindowTrade>(Trades.Count + 1);
+        var ordered = true;
+        foreach (var t in Trades)
+        {
+            if (string.Equals(t.TradeId, trade.TradeId, StringComparison.Ordinal))
+            {
+                continue;
+            }
+
+            ordered &= trades.Count == 0 || Order(trades[^1], t) <= 0;
+            trades.Add(t);
+        }
+
+        if (!ordered)
+        {
+            trades.Add(trade);
+            return trades.OrderBy(t => t.ExecutedAt).ThenBy(t => t.TradeId, StringComparer.Ordinal).ToList();
+        }
+
+        var at = trades.Count;
+        while (at > 0 && Order(trades[at - 1], trade) > 0)
+        {
+            at--;
+        }
+
+        trades.Insert(at, trade);
+        return trades;
+    }
+
+    private static int Order(WindowTrade x, WindowTrade y)
+    {
+        var byTime = x.ExecutedAt.CompareTo(y.ExecutedAt);
+        return byTime != 0 ? byTime : string.CompareOrdinal(x.TradeId, y.TradeId);
+    }
+
+    // The raised alert ids with the new ones appended (an id already remembered is not repeated), the oldest dropped beyond
+    // the limit. Unchanged ids are shared with the new window, not copied.
+    private IReadOnlyList<string> WithAlertIds(IEnumerable<string> alertIds, int maximum)
+    {
+        List<string>? raised = null;
+        foreach (var id in alertIds)
+        {
+            if (!Remembered(id))
+            {
+                (raised ??= [.. RaisedAlertIds]).Add(id);
+            }
+        }
+
+        if ((raised?.Count ?? RaisedAlertIds.Count) > maximum)
+        {
+            raised ??= [.. RaisedAlertIds];
+            raised.RemoveRange(0, raised.Count - maximum);
+        }
+
+        return raised ?? RaisedAlertIds;
+    }
+
+    private bool Remembered(string alertId)
+    {
+        for (var i = 0; i < RaisedAlertIds.Count; i++)
+        {
+            if (string.Equals(RaisedAlertIds[i], alertId, StringComparison.Ordinal))
+            {
+                return true;
+            }
+        }
+
+        return false;
     }
 
     /// <summary>
@@ -150,12 +232,30 @@ public sealed record SurveillanceWindow(
         }
 
         public IReadOnlyList<decimal> RecentPrices(string isin, int count) =>
-            string.Equals(isin, window.Isin, StringComparison.Ordinal) ? (closes.Count <= count ? closes : closes.Take(count).ToList()) : [];
+            !string.Equals(isin, window.Isin, StringComparison.Ordinal) ? [] : closes.Count <= count ? closes : new Prefix(closes, Math.Max(count, 0));
 
         public decimal PositionBefore(string account, string isin) =>
             string.Equals(isin, window.Isin, StringComparison.Ordinal) ? window.Position(account, tradeId) : 0m;
 
         public decimal? ReferencePrice(string isin) => string.Equals(isin, window.Isin, StringComparison.Ordinal) ? referencePrice : null;
+    }
+
+    // The first prices of a list, read in place: the price rule reads them once per trade, so they are not copied.
+    private sealed class Prefix(IReadOnlyList<decimal> source, int count) : IReadOnlyList<decimal>
+    {
+        public int Count => count;
+
+        public decimal this[int index] => (uint)index < (uint)count ? source[index] : throw new ArgumentOutOfRangeException(nameof(index));
+
+        public IEnumerator<decimal> GetEnumerator()
+        {
+            for (var i = 0; i < count; i++)
+            {
+                yield return source[i];
+            }
+        }
+
+        System.Collections.IEnumerator System.Collections.IEnumerable.GetEnumerator() => GetEnumerator();
     }
 
     /// <summary>A short description for logs.</summary>

@@ -1,0 +1,260 @@
+using System.Globalization;
+using FsCheck;
+using FsCheck.Fluent;
+using ServerlessBackOffice.Domain.Compliance;
+
+namespace ServerlessBackOffice.Domain.Tests.Compliance;
+
+/// <summary>
+/// The hot path of surveillance was rewritten without LINQ sorts and copies (docs/performance.md). These properties hold
+/// the rewrite to the straightforward implementations it replaced — kept here as the reference — value for value and digit
+/// for digit (equal decimals written with different scales, like 100.5 and 100.50, must come out as they did).
+/// </summary>
+public sealed class SurveillanceEquivalenceTests
+{
+    private static readonly DateTimeOffset Start = new(2026, 11, 24, 14, 30, 0, TimeSpan.Zero);
+
+    [Fact]
+    public void Property_MedianAndMadEqualTheSortBasedReference() =>
+        Prop.ForAll(ArbMap.Default.ArbFor<int>(), seed => MedianAndMadMatch(seed)).QuickCheckThrowOnFailure();
+
+    [Theory]
+    [InlineData(1)]
+    [InlineData(11)]
+    [InlineData(-2026)]
+    public void KnownSeeds_MedianAndMadEqualTheReference(int seed) => Assert.True(MedianAndMadMatch(seed));
+
+    [Fact]
+    public void Median_OfEqualValuesWithDifferentScales_KeepsTheDigitsAStableSortGives()
+    {
+        // Ranked 99, 100.50, 100.5, 101, 102: equal values stay in the order listed, and the middle one is the second.
+        Assert.Equal("100.5", PriceReasonabilityRule.Median([100.50m, 99m, 100.5m, 101m, 102m]).ToString(CultureInfo.InvariantCulture));
+        Assert.Equal("100.50", PriceReasonabilityRule.Median([100.5m, 99m, 100.50m, 101m, 102m]).ToString(CultureInfo.InvariantCulture));
+    }
+
+    [Fact]
+    public void Property_ApplyEqualsTheSortAndCopyReference() =>
+        Prop.ForAll(ArbMap.Default.ArbFor<int>(), seed => ApplyMatches(seed)).QuickCheckThrowOnFailure();
+
+    [Theory]
+    [InlineData(3)]
+    [InlineData(70)]
+    [InlineData(-9)]
+    public void KnownSeeds_ApplyEqualsTheReference(int seed) => Assert.True(ApplyMatches(seed));
+
+    [Fact]
+    public void Apply_DoesNotChangeTheWindowItWasCalledOn()
+    {
+        var window = SurveillanceWindow.Empty("OWNER-1", "US0378331005")
+            .Apply(new WindowTrade("T-1", 1, "ACC-1", true, 10m, 100m, Start), ["A1"], WindowLimits.Default);
+        var trades = window.Trades.ToList();
+        var folded = window.FoldedPositions.ToList();
+        var alerts = window.RaisedAlertIds.ToList();
+
+        var next = window.Apply(new WindowTrade("T-2", 1, "ACC-1", false, 4m, 100m, Start.AddDays(8)), ["A2"], WindowLimits.Default);
+
+        Assert.Equal(trades, window.Trades);
+        Assert.Equal(folded, window.FoldedPositions);
+        Assert.Equal(alerts, window.RaisedAlertIds);
+        Assert.Equal(10m, next.FoldedPositions["ACC-1"]);
+        Assert.Equal(["A1", "A2"], next.RaisedAlertIds);
+    }
+
+    [Fact]
+    public void Property_EvaluateOrdersAlertsAsTheReference() =>
+        Prop.ForAll(ArbMap.Default.ArbFor<int>(), seed => EvaluateMatches(seed)).QuickCheckThrowOnFailure();
+
+    [Fact]
+    public void Property_InForceEqualsTheLinqReference() =>
+        Prop.ForAll(ArbMap.Default.ArbFor<int>(), seed => InForceMatches(seed)).QuickCheckThrowOnFailure();
+
+    [Fact]
+    public void Property_PriceRuleOnAWindowContextEqualsTheReferenceRule() =>
+        Prop.ForAll(ArbMap.Default.ArbFor<int>(), seed => PriceRuleMatches(seed)).QuickCheckThrowOnFailure();
+
+    private static bool MedianAndMadMatch(int seed)
+    {
+        var random = new Random(seed);
+        var prices = Prices(random, random.Next(1, 200));
+        var median = ReferenceMedian(prices);
+        var mad = ReferenceMedian(prices.Select(p => Math.Abs(p - median)).ToList());
+        var (fastMedian, fastMad) = PriceReasonabilityRule.MedianAndMedianAbsoluteDeviation(prices);
+        return Same(median, PriceReasonabilityRule.Median(prices)) && Same(median, fastMedian) && Same(mad, fastMad);
+    }
+
+    private static bool PriceRuleMatches(int seed)
+    {
+        var random = new Random(seed);
+        var lookback = random.Next(1, 40);
+        var closes = Prices(random, random.Next(0, 60)).ToArray();
+        var maximumScore = (decimal)random.Next(1, 10);
+        var fallbackBand = random.Next(1, 20) / 100m;
+        var rule = new PriceReasonabilityRule(lookback, maximumScore, fallbackBand);
+        var window = SurveillanceWindow.Empty("OWNER-1", "US0378331005");
+        for (var i = 0; i < 20; i++)
+        {
+            var price = closes.Length > 0 && random.Next(2) == 0 ? closes[random.Next(closes.Length)] : Prices(random, 1)[0] * (random.Next(2) == 0 ? 1m : 1.3m);
+            var trade = new SurveillanceTrade($"T-{i}", 1, "B", "ACC-1", "OWNER-1", "US0378331005", true, 1m, price, "USD", price, Start, Start, new DateOnly(2026, 11, 24));
+            var context = window.ContextFor(trade, closes, closes.Length > 0 ? closes[0] : null);
+            var expected = ReferencePriceRule(maximumScore, fallbackBand, trade, closes.Take(lookback).ToList(), closes.Length > 0 ? closes[0] : null);
+            var actual = rule.Evaluate(trade, context).ToList();
+            if (!expected.Select(Describe).SequenceEqual(actual.Select(Describe)))
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
+
+    private static bool ApplyMatches(int seed)
+    {
+        var random = new Random(seed);
+        var limits = new WindowLimits(TimeSpan.FromMinutes(random.Next(1, 120)), random.Next(0, 12), random.Next(0, 8));
+        var accounts = new[] { "ACC-1", "ACC-2", "acc-1" };
+        IReadOnlyDictionary<string, decimal> initialPositions = random.Next(3) switch
+        {
+            0 => new Dictionary<string, decimal>(StringComparer.Ordinal),
+            1 => new Dictionary<string, decimal>(StringComparer.OrdinalIgnoreCase) { ["ACC-1"] = 5m },
+            _ => new Dictionary<string, decimal>(StringComparer.Ordinal) { ["ACC-2"] = -3.50m },
+        };
+        var initialTrades = Enumerable.Range(0, random.Next(0, 4))
+            .Select(i => new WindowTrade($"S-{i}", 1, accounts[random.Next(accounts.Length)], random.Next(2) == 0, random.Next(1, 100), 100m, Start.AddMinutes(random.Next(0, 30))))
+            .ToList(); // deliberately in any order: Apply must sort a window it did not build
+        var fast = new SurveillanceWindow("OWNER-1", "US0378331005", initialTrades, initialPositions, [.. Enumerable.Range(0, random.Next(0, 10)).Select(i => $"A{i}")]);
+        var reference = fast;
+        for (var step = 0; step < random.Next(1, 60); step++)
+        {
+            var trade = new WindowTrade($"T-{random.Next(0, 15)}", random.Next(1, 4), accounts[random.Next(accounts.Length)], random.Next(2) == 0,
+                random.Next(1, 1_000) / (random.Next(2) == 0 ? 1m : 100m), 100m, Start.AddMinutes(random.Next(0, 240)).AddTicks(random.Next(0, 2)));
+            var alertIds = Enumerable.Range(0, random.Next(0, 4)).Select(_ => $"A{random.Next(0, 14)}").ToList();
+            fast = fast.Apply(trade, alertIds, limits);
+            reference = ReferenceApply(reference, trade, alertIds, limits);
+            if (!SameWindow(fast, reference))
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
+
+    private static bool EvaluateMatches(int seed)
+    {
+        var random = new Random(seed);
+        var rules = Enumerable.Range(0, random.Next(0, 8))
+            .Select(r => new FixedRule($"R{r}", [.. Enumerable.Range(0, random.Next(0, 25)).Select(i => Alert(random.Next(0, 30), r * 100 + i))]))
+            .ToList();
+        var trade = new SurveillanceTrade("T-1", 1, "B", "ACC-1", "OWNER-1", "US0378331005", true, 1m, 100m, "USD", 100m, Start, Start, new DateOnly(2026, 11, 24));
+        var expected = rules.SelectMany(r => r.Evaluate(trade, null!)).OrderBy(a => a.AlertId, StringComparer.Ordinal).ToList();
+        var fromList = Surveillance.Evaluate(trade, null!, rules);
+        var fromEnumerable = Surveillance.Evaluate(trade, null!, rules.Select(r => r));
+        return expected.SequenceEqual(fromList, ReferenceEqualityComparer.Instance) && expected.SequenceEqual(fromEnumerable, ReferenceEqualityComparer.Instance);
+    }
+
+    private static bool InForceMatches(int seed)
+    {
+        var random = new Random(seed);
+        var entries = Enumerable.Range(0, random.Next(0, 8)).Select(i => new EffectiveDated<int>(new DateOnly(2026, 1, 1).AddDays(random.Next(0, 6)), i)).ToList();
+        var date = new DateOnly(2026, 1, 1).AddDays(random.Next(-1, 7));
+        var expected = entries.Where(e => e.EffectiveFrom <= date).OrderByDescending(e => e.EffectiveFrom).Select(e => e.Value).FirstOrDefault();
+        return expected == EffectiveDated.InForce(entries, date) && expected == EffectiveDated.InForce(entries.Select(e => e), date);
+    }
+
+    // Prices drawn from few values, each written with one of several scales, so ties and equal values with different digits
+    // are common.
+    private static List<decimal> Prices(Random random, int count) =>
+        [.. Enumerable.Range(0, count).Select(_ =>
+        {
+            var cents = random.Next(9_900, 10_100 + 1) / (random.Next(4) == 0 ? 1 : 10) * (random.Next(4) == 0 ? 1 : 10);
+            var extraZeros = random.Next(0, 3);
+            return new decimal(cents * (int)Math.Pow(10, extraZeros), 0, 0, false, (byte)(2 + extraZeros));
+        })];
+
+    private static bool Same(decimal expected, decimal actual) =>
+        expected == actual && expected.ToString(CultureInfo.InvariantCulture) == actual.ToString(CultureInfo.InvariantCulture);
+
+    private static bool SameWindow(SurveillanceWindow fast, SurveillanceWindow reference) =>
+        fast.Trades.SequenceEqual(reference.Trades)
+        && fast.RaisedAlertIds.SequenceEqual(reference.RaisedAlertIds)
+        && Positions(fast).SequenceEqual(Positions(reference))
+        && fast.Trades.Select(t => t.Account).Distinct().Concat(["ACC-1", "ACC-2", "acc-1"])
+            .All(a => fast.Position(a, null) == reference.Position(a, null) && fast.Position(a, "T-1") == reference.Position(a, "T-1"));
+
+    private static IEnumerable<string> Positions(SurveillanceWindow window) =>
+        window.FoldedPositions.OrderBy(p => p.Key, StringComparer.Ordinal).Select(p => $"{p.Key}={p.Value.ToString(CultureInfo.InvariantCulture)}");
+
+    private static string Describe(ComplianceAlert alert) =>
+        $"{alert.AlertId}|{alert.Summary}|{string.Join(',', alert.Evidence.OrderBy(e => e.Key, StringComparer.Ordinal).Select(e => $"{e.Key}={e.Value}"))}";
+
+    private static ComplianceAlert Alert(int key, int serial) =>
+        new($"AL{key:D2}", "R", "Low", $"serial {serial}", new Dictionary<string, string>(), ["T-1"]);
+
+    private sealed class FixedRule(string name, IReadOnlyList<ComplianceAlert> alerts) : ISurveillanceRule
+    {
+        public string Name => name;
+
+        public IEnumerable<ComplianceAlert> Evaluate(SurveillanceTrade trade, ISurveillanceContext context)
+        {
+            foreach (var alert in alerts)
+            {
+                yield return alert;
+            }
+        }
+    }
+
+    // The implementations the optimised code replaced, as they were.
+    private static decimal ReferenceMedian(IReadOnlyList<decimal> values)
+    {
+        var sorted = values.Order().ToArray();
+        var middle = sorted.Length / 2;
+        return sorted.Length % 2 == 1 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2m;
+    }
+
+    private static List<ComplianceAlert> ReferencePriceRule(decimal maximumScore, decimal fallbackBand, SurveillanceTrade trade, List<decimal> prices, decimal? reference)
+    {
+        var alerts = new List<ComplianceAlert>();
+        void Raise(string why, decimal benchmark) => alerts.Add(ComplianceAlert.Create("PriceReasonability", trade.TradeId, "Medium",
+            $"Price {trade.Price.ToString(CultureInfo.InvariantCulture)} of {trade.Isin} is an outlier: {why}.",
+            new Dictionary<string, string> { ["price"] = trade.Price.ToString(CultureInfo.InvariantCulture), ["benchmark"] = benchmark.ToString(CultureInfo.InvariantCulture) }, [trade.TradeId]));
+        if (prices.Count >= 5)
+        {
+            var median = ReferenceMedian(prices);
+            var mad = ReferenceMedian(prices.Select(p => Math.Abs(p - median)).ToList());
+            var scale = 1.4826m * mad;
+            var score = scale == 0m ? (trade.Price == median ? 0m : decimal.MaxValue) : Math.Abs(trade.Price - median) / scale;
+            if (score > maximumScore)
+            {
+                Raise($"score {(score == decimal.MaxValue ? "∞" : score.ToString("0.0", CultureInfo.InvariantCulture))} against the median {median.ToString(CultureInfo.InvariantCulture)} of {prices.Count} recent prices", median);
+            }
+        }
+        else if (reference is { } r && Math.Abs(trade.Price - r) / r > fallbackBand)
+        {
+            Raise($"{Math.Abs(trade.Price - r) / r:P1} from the reference price {r.ToString(CultureInfo.InvariantCulture)}", r);
+        }
+
+        return alerts;
+    }
+
+    private static SurveillanceWindow ReferenceApply(SurveillanceWindow window, WindowTrade trade, IEnumerable<string> alertIds, WindowLimits limits)
+    {
+        var trades = window.Trades.Where(t => !string.Equals(t.TradeId, trade.TradeId, StringComparison.Ordinal)).Append(trade)
+            .OrderBy(t => t.ExecutedAt).ThenBy(t => t.TradeId, StringComparer.Ordinal).ToList();
+        var folded = new Dictionary<string, decimal>(window.FoldedPositions, StringComparer.Ordinal);
+        var newest = trades[^1].ExecutedAt;
+        while (trades.Count > 0 && (trades.Count > limits.MaximumTrades || trades[0].ExecutedAt < newest - limits.Retention))
+        {
+            var oldest = trades[0];
+            folded[oldest.Account] = (folded.TryGetValue(oldest.Account, out var sum) ? sum : 0m) + oldest.SignedQuantity;
+            trades.RemoveAt(0);
+        }
+
+        var raised = window.RaisedAlertIds.Concat(alertIds.Where(id => !window.RaisedAlertIds.Contains(id, StringComparer.Ordinal))).ToList();
+        if (raised.Count > limits.MaximumAlertIds)
+        {
+            raised.RemoveRange(0, raised.Count - limits.MaximumAlertIds);
+        }
+
+        return window with { Trades = trades, FoldedPositions = folded, RaisedAlertIds = raised };
+    }
+}
