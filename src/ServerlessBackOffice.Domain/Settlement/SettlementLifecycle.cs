@@ -3,8 +3,10 @@ namespace ServerlessBackOffice.Domain.Settlement;
 /// <summary>
 /// The settlement state of one instruction and the state machine over custodian reports. It accepts only valid
 /// transitions, ignores duplicates (same report id) and stale reports (reported before the last applied one, or with a
-/// lower cumulative quantity), and keeps every report in its history with what became of it. Immutable: applying a
-/// report returns the new state, so the store can write it with optimistic concurrency.
+/// lower cumulative quantity), and keeps every report in its history with what became of it — every applied report, and
+/// the last <see cref="MaximumUnappliedHistory"/> that changed nothing (older ones are dropped and counted, so a custodian
+/// repeating stale or invalid reports cannot grow the document without bound). Immutable: applying a report returns the
+/// new state, so the store can write it with optimistic concurrency.
 /// </summary>
 public sealed record SettlementLifecycle(
     string InstructionId,
@@ -27,6 +29,18 @@ public sealed record SettlementLifecycle(
         [SettlementStatus.Settled] = [],
         [SettlementStatus.Cancelled] = [],
     };
+
+    /// <summary>
+    /// How many reports that changed nothing (stale, invalid transitions) the history keeps, newest last. About 300 bytes each,
+    /// so at most ~15 KB of an instruction document; enough for operations to see what a custodian kept sending.
+    /// </summary>
+    public const int MaximumUnappliedHistory = 50;
+
+    /// <summary>Stale reports dropped from the history beyond <see cref="MaximumUnappliedHistory"/>.</summary>
+    public int DroppedStaleReports { get; init; }
+
+    /// <summary>Invalid-transition reports dropped from the history beyond <see cref="MaximumUnappliedHistory"/>.</summary>
+    public int DroppedInvalidTransitions { get; init; }
 
     /// <summary>A new instruction, sent and awaiting the custodian.</summary>
     public static SettlementLifecycle Instructed(string instructionId, decimal quantity) =>
@@ -54,9 +68,10 @@ public sealed record SettlementLifecycle(
 
         var (disposition, note) = Judge(report);
         var history = History.Append(new StatusHistoryEntry(report, disposition, note)).ToList();
+        var (droppedStale, droppedInvalid) = DropOldestUnapplied(history);
         if (disposition != StatusDisposition.Applied)
         {
-            return (this with { History = history }, disposition);
+            return (this with { History = history, DroppedStaleReports = DroppedStaleReports + droppedStale, DroppedInvalidTransitions = DroppedInvalidTransitions + droppedInvalid }, disposition);
         }
 
         var settledQuantity = report.Status is SettlementStatus.PartiallySettled or SettlementStatus.Settled
@@ -71,7 +86,38 @@ public sealed record SettlementLifecycle(
             LastReasonCode = report.ReasonCode ?? (report.Status is SettlementStatus.Failed or SettlementStatus.Unmatched ? LastReasonCode : null),
             LastReportedAt = report.ReportedAt,
             History = history,
+            DroppedStaleReports = DroppedStaleReports + droppedStale,
+            DroppedInvalidTransitions = DroppedInvalidTransitions + droppedInvalid,
         }, StatusDisposition.Applied);
+    }
+
+    // Removes the oldest entries that changed nothing beyond the limit; applied entries are the instruction's story and stay.
+    // A redelivery of a dropped report is no longer recognised as a duplicate: it is judged again against the current state,
+    // like a new report. Service Bus redelivers within minutes, long before 50 later reports could push an entry out.
+    private static (int Stale, int InvalidTransition) DropOldestUnapplied(List<StatusHistoryEntry> history)
+    {
+        var excess = history.Count(h => h.Disposition != StatusDisposition.Applied) - MaximumUnappliedHistory;
+        if (excess <= 0)
+        {
+            return (0, 0);
+        }
+
+        int stale = 0, invalid = 0;
+        for (var i = 0; i < history.Count && excess > 0;)
+        {
+            if (history[i].Disposition == StatusDisposition.Applied)
+            {
+                i++;
+                continue;
+            }
+
+            stale += history[i].Disposition == StatusDisposition.Stale ? 1 : 0;
+            invalid += history[i].Disposition == StatusDisposition.InvalidTransition ? 1 : 0;
+            history.RemoveAt(i);
+            excess--;
+        }
+
+        return (stale, invalid);
     }
 
     private (StatusDisposition, string?) Judge(CustodianStatusReport report)

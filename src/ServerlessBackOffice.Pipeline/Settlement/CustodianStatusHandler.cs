@@ -12,10 +12,20 @@ namespace ServerlessBackOffice.Pipeline.Settlement;
 /// in its history unchanged), and the trade events other stages need out. Side effects, in order: parse strictly (a bad body
 /// is dead-lettered with its reason); point-read the instruction (an unknown instruction is retried, then dead-lettered);
 /// re-publish the last change's outbox; apply (<see cref="SettlementLifecycle.Apply"/>); write state + history + outbox in one
-/// conditional write; publish.
+/// conditional write; publish. A report dated more than <see cref="MaximumReportedAhead"/> after the clock is dead-lettered
+/// before anything is read: applied, it would make every later genuine report of the instruction look stale.
 /// </summary>
-public sealed partial class CustodianStatusHandler(ISettlementStore store, IMessagePublisher publisher, ILogger<CustodianStatusHandler> logger)
+public sealed partial class CustodianStatusHandler(ISettlementStore store, IMessagePublisher publisher, TimeProvider clock, ILogger<CustodianStatusHandler> logger)
 {
+    /// <summary>
+    /// How far after our clock a report may be dated. Custodians stamp reports with their own clocks, and a mislabelled time
+    /// zone is off by at most 14 hours; a day covers both without letting a date from the far future through.
+    /// </summary>
+    public static TimeSpan MaximumReportedAhead { get; } = TimeSpan.FromDays(1);
+
+    /// <summary>The reason for a report dated after <see cref="MaximumReportedAhead"/> from now.</summary>
+    public const string ReportedInFutureReason = "ReportedInFuture";
+
     /// <summary>Optimistic-concurrency retries before the message goes back to Service Bus.</summary>
     public const int MaximumWriteAttempts = 5;
 
@@ -40,6 +50,15 @@ public sealed partial class CustodianStatusHandler(ISettlementStore store, IMess
         {
             LogDeadLettered(inbound.MessageId, MalformedStatusReason, problem!);
             return SettlementResult.DeadLetter(MalformedStatusReason, problem!);
+        }
+
+        var now = clock.GetUtcNow();
+        if (report.ReportedAt > now + MaximumReportedAhead)
+        {
+            var description = string.Create(CultureInfo.InvariantCulture,
+                $"Status {report.StatusId} of instruction {report.InstructionId} is reported at {report.ReportedAt:yyyy-MM-dd'T'HH:mm:ss'Z'}, more than {MaximumReportedAhead.TotalHours:0} hours after now ({now:yyyy-MM-dd'T'HH:mm:ss'Z'}); applied, it would make every later report of the instruction stale.");
+            LogDeadLettered(inbound.MessageId, ReportedInFutureReason, description);
+            return SettlementResult.DeadLetter(ReportedInFutureReason, description);
         }
 
         for (var attempt = 1; attempt <= MaximumWriteAttempts; attempt++)

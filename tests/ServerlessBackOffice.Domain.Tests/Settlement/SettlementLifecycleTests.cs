@@ -28,6 +28,27 @@ public sealed class SettlementLifecycleTests
     }
 
     [Fact]
+    public void History_KeepsEveryAppliedReportAndTheLastUnappliedOnes_CountingWhatItDropped()
+    {
+        var state = SettlementLifecycle.Instructed("SI-1", 100m).Apply(Report("r0", SettlementStatus.Matched, 100)).State;
+        for (var i = 1; i <= 120; i++)
+        {
+            // Alternately stale (dated before the applied report) and invalid (settling more than instructed).
+            state = state.Apply(i % 2 == 0 ? Report($"s{i}", SettlementStatus.Unmatched, 0) : Report($"x{i}", SettlementStatus.Settled, 200 + i, 101m, 1m)).State;
+        }
+
+        state = state.Apply(Report("r1", SettlementStatus.Settled, 1_000, 100m, 10_000m)).State;
+
+        Assert.Equal(SettlementStatus.Settled, state.Status);
+        Assert.Equal(SettlementLifecycle.MaximumUnappliedHistory, state.History.Count(h => h.Disposition != StatusDisposition.Applied));
+        Assert.Equal(["r0", "r1"], state.History.Where(h => h.Disposition == StatusDisposition.Applied).Select(h => h.Report.StatusId));
+        Assert.Equal((35, 35), (state.DroppedStaleReports, state.DroppedInvalidTransitions));
+        Assert.Equal("x71", state.History[1].Report.StatusId); // the oldest unapplied report kept: 120 − 50 + 1
+        Assert.Equal("s120", state.History[^2].Report.StatusId);
+        Assert.Equal(120, state.History.Count(h => h.Disposition != StatusDisposition.Applied) + state.DroppedStaleReports + state.DroppedInvalidTransitions);
+    }
+
+    [Fact]
     public void Failed_KeepsItsReasonCodeAndCanStillSettleLater()
     {
         var state = SettlementLifecycle.Instructed("SI-1", 100m).Apply(Report("r1", SettlementStatus.Matched, 1)).State;

@@ -28,7 +28,7 @@ public sealed class SettlementFunctionsTests
 
     private SettlementInstructionFunction InstructionFunction() => new(Handler(), NullLogger<SettlementInstructionFunction>.Instance);
 
-    private CustodianStatusFunction StatusFunction() => new(new CustodianStatusHandler(_store, _bus, NullLogger<CustodianStatusHandler>.Instance), NullLogger<CustodianStatusFunction>.Instance);
+    private CustodianStatusFunction StatusFunction() => new(new CustodianStatusHandler(_store, _bus, _clock, NullLogger<CustodianStatusHandler>.Instance), NullLogger<CustodianStatusFunction>.Instance);
 
     private static TradeEventWire Amended() => new(
         "T-1:2:TradeAmended", "TradeAmended", "T-1", 2, "Live", "US-EQ", "ACC-US-001", "buy", "US0378331005", "Equity", "XNAS",

@@ -49,7 +49,7 @@ public sealed class CosmosSettlementStoreTests(CosmosStandInFixture fixture) : I
         // Trades arrive with their amendment here, so the trade store is never read.
         var tradeStore = new Mock<ITradeStore>(MockBehavior.Strict);
         return (new SettlementInstructionHandler(store, tradeStore.Object, referenceData, _bus, clock, NullLogger<SettlementInstructionHandler>.Instance),
-            new CustodianStatusHandler(store, _bus, NullLogger<CustodianStatusHandler>.Instance));
+            new CustodianStatusHandler(store, _bus, clock, NullLogger<CustodianStatusHandler>.Instance));
     }
 
     private static TradeEventWire Trade(string tradeId, string counterparty, string side, string quantity, string net) => new(

@@ -44,6 +44,37 @@ public sealed class CustodianStatusHandlerTests
     }
 
     [Fact]
+    public async Task ReportDatedFarInTheFuture_IsDeadLettered_AndLaterGenuineReportsStillApply()
+    {
+        var (h, i) = await InstructedAsync();
+        var future = Encoding.UTF8.GetBytes(StatusJson(i.InstructionId, "S-F", "Unmatched", 0).Replace("2026-11-25T10:00:00Z", "9999-12-31T23:59:59Z", StringComparison.Ordinal));
+
+        var result = await h.Statuses.HandleAsync(new InboundMessage("S-F", future, 1), Ct);
+
+        Assert.Equal((SettlementDisposition.DeadLetter, CustodianStatusHandler.ReportedInFutureReason), (result.Disposition, result.Reason));
+        Assert.Contains("9999-12-31T23:59:59Z", result.Description, StringComparison.Ordinal);
+        Assert.Equal(SettlementOutcomes.StatusApplied, (await h.StatusAsync(i.InstructionId, "S-1", "Matched", 0)).Outcome);
+        var document = (await h.Store.GetInstructionAsync(i.InstructionId, Ct))!;
+        Assert.Equal(SettlementStatus.Matched, document.Lifecycle.Status);
+        Assert.DoesNotContain(document.Lifecycle.History, e => e.Report.StatusId == "S-F");
+    }
+
+    [Fact]
+    public async Task ReportDatedWithinADayAhead_IsAccepted_OneBeyondIsNot()
+    {
+        var (h, i) = await InstructedAsync();
+        var now = h.Capture.Clock.GetUtcNow();
+        byte[] At(string statusId, TimeSpan ahead) => Encoding.UTF8.GetBytes(StatusJson(i.InstructionId, statusId, "Matched", 0)
+            .Replace("2026-11-25T10:00:00Z", (now + ahead).UtcDateTime.ToString("yyyy-MM-ddTHH:mm:ssZ", System.Globalization.CultureInfo.InvariantCulture), StringComparison.Ordinal));
+
+        var beyond = await h.Statuses.HandleAsync(new InboundMessage("S-2", At("S-2", CustodianStatusHandler.MaximumReportedAhead + TimeSpan.FromSeconds(1)), 1), Ct);
+        var within = await h.Statuses.HandleAsync(new InboundMessage("S-1", At("S-1", CustodianStatusHandler.MaximumReportedAhead), 1), Ct);
+
+        Assert.Equal(CustodianStatusHandler.ReportedInFutureReason, beyond.Reason);
+        Assert.Equal(SettlementOutcomes.StatusApplied, within.Outcome);
+    }
+
+    [Fact]
     public async Task Failed_WithLack_PublishesTheFailWithQuantityAndFailingParty()
     {
         var (h, i) = await InstructedAsync();

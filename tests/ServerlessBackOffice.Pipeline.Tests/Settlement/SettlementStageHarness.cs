@@ -25,7 +25,7 @@ internal sealed class SettlementStageHarness
         Store = store ?? InMemory;
         var referenceData = new InMemoryReferenceDataSource(SampleData.ReferenceData);
         Instructions = new SettlementInstructionHandler(Store, Capture.Trades, referenceData, Bus, Capture.Clock, NullLogger<SettlementInstructionHandler>.Instance);
-        Statuses = new CustodianStatusHandler(Store, Bus, NullLogger<CustodianStatusHandler>.Instance);
+        Statuses = new CustodianStatusHandler(Store, Bus, Capture.Clock, NullLogger<CustodianStatusHandler>.Instance);
     }
 
     public InMemoryCapture Capture { get; } = new();
