@@ -14,5 +14,11 @@ if (args.Length > 0 && args[0] == "reports-scale")
     return ReportsScale.Run(args);
 }
 
+// dotnet run -c Release --project bench/ServerlessBackOffice.Benchmarks -- compliance-cpu [--runs 7] (docs/performance.md)
+if (args.Length > 0 && args[0] == "compliance-cpu")
+{
+    return ComplianceCpu.Run(args);
+}
+
 BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args);
 return 0;

@@ -43,9 +43,43 @@ public sealed record ComplianceAlert(string AlertId, string Rule, string Severit
     /// </summary>
     public static ComplianceAlert Create(string rule, string breachKey, string severity, string summary, IReadOnlyDictionary<string, string> evidence, IEnumerable<string> tradeIds)
     {
-        var trades = tradeIds.Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal).ToList();
-        var id = "AL" + Convert.ToHexString(SHA256.HashData(Encoding.UTF8.GetBytes($"{rule}\n{breachKey}\n{string.Join('\n', trades)}"))[..12]);
-        return new ComplianceAlert(id, rule, severity, summary, evidence, trades);
+        ArgumentNullException.ThrowIfNull(tradeIds);
+        var trades = DistinctInOrdinalOrder(tradeIds);
+        return new ComplianceAlert(IdOf(rule, breachKey, trades), rule, severity, summary, evidence, trades);
+    }
+
+    /// <summary>The id of a breach: "AL" and the first 12 bytes of the SHA-256 of rule, key and trade ids, one a line.</summary>
+    private static string IdOf(string rule, string breachKey, List<string> trades)
+    {
+        // Hashed from a stack buffer: a wash-trade window raises alerts on many trades (docs/performance.md).
+        var text = $"{rule}\n{breachKey}\n{string.Join('\n', trades)}";
+        var length = Encoding.UTF8.GetMaxByteCount(text.Length);
+        var bytes = length <= 512 ? stackalloc byte[512] : new byte[length];
+        var written = Encoding.UTF8.GetBytes(text, bytes);
+        Span<byte> hash = stackalloc byte[SHA256.HashSizeInBytes];
+        SHA256.HashData(bytes[..written], hash);
+        return string.Concat("AL", Convert.ToHexString(hash[..12]));
+    }
+
+    // The trade ids of an alert: distinct, in ordinal order (alerts name one or two trades, so no LINQ for those).
+    private static List<string> DistinctInOrdinalOrder(IEnumerable<string> tradeIds)
+    {
+        if (tradeIds is IReadOnlyList<string> { Count: <= 2 } few)
+        {
+            return few.Count switch
+            {
+                0 => [],
+                1 => [few[0]],
+                _ => string.CompareOrdinal(few[0], few[1]) switch
+                {
+                    0 => [few[0]],
+                    < 0 => [few[0], few[1]],
+                    _ => [few[1], few[0]],
+                },
+            };
+        }
+
+        return tradeIds.Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal).ToList();
     }
 }
 

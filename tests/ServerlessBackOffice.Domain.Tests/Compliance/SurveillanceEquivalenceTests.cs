@@ -65,6 +65,27 @@ public sealed class SurveillanceEquivalenceTests
         Prop.ForAll(ArbMap.Default.ArbFor<int>(), seed => EvaluateMatches(seed)).QuickCheckThrowOnFailure();
 
     [Fact]
+    public void Property_AlertIdsAndTradeIdsEqualTheReference() =>
+        Prop.ForAll(ArbMap.Default.ArbFor<int>(), seed =>
+        {
+            var random = new Random(seed);
+            var ids = Enumerable.Range(0, random.Next(0, 5)).Select(_ => $"T-{random.Next(0, 4)}{(random.Next(3) == 0 ? "é" : string.Empty)}").ToList();
+            var breachKey = random.Next(4) == 0 ? new string('k', random.Next(100, 400)) : "OWNER-1";
+            var expectedTrades = ids.Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal).ToList();
+            var expectedId = "AL" + Convert.ToHexString(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes($"WashTrade\n{breachKey}\n{string.Join('\n', expectedTrades)}"))[..12]);
+            var fromList = ComplianceAlert.Create("WashTrade", breachKey, "High", "s", new Dictionary<string, string>(), ids);
+            var fromEnumerable = ComplianceAlert.Create("WashTrade", breachKey, "High", "s", new Dictionary<string, string>(), ids.Select(i => i));
+            return fromList.AlertId == expectedId && fromEnumerable.AlertId == expectedId
+                && fromList.TradeIds.SequenceEqual(expectedTrades) && fromEnumerable.TradeIds.SequenceEqual(expectedTrades);
+        }).QuickCheckThrowOnFailure();
+
+    [Fact]
+    public void AlertId_OfAKnownBreach_IsUnchanged() =>
+        Assert.Equal(
+            "AL" + Convert.ToHexString(System.Security.Cryptography.SHA256.HashData("WashTrade\nOWNER-1\nT-1\nT-2"u8)[..12]),
+            ComplianceAlert.Create("WashTrade", "OWNER-1", "High", "s", new Dictionary<string, string>(), ["T-2", "T-1"]).AlertId);
+
+    [Fact]
     public void Property_InForceEqualsTheLinqReference() =>
         Prop.ForAll(ArbMap.Default.ArbFor<int>(), seed => InForceMatches(seed)).QuickCheckThrowOnFailure();
 
@@ -76,6 +97,17 @@ public sealed class SurveillanceEquivalenceTests
     {
         var random = new Random(seed);
         var prices = Prices(random, random.Next(1, 200));
+        for (var i = 0; i < prices.Count; i++)
+        {
+            // Negative values test the integer keys' sign; a value beyond 64 bits sends the ranking to decimal comparisons.
+            prices[i] = random.Next(6) == 0 ? -prices[i] : prices[i];
+        }
+
+        if (random.Next(4) == 0)
+        {
+            prices[random.Next(prices.Count)] = 12_345_678_901_234_567_890.12m;
+        }
+
         var median = ReferenceMedian(prices);
         var mad = ReferenceMedian(prices.Select(p => Math.Abs(p - median)).ToList());
         var (fastMedian, fastMad) = PriceReasonabilityRule.MedianAndMedianAbsoluteDeviation(prices);
