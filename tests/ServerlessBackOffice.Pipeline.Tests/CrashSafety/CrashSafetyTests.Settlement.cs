@@ -123,7 +123,7 @@ public sealed partial class CrashSafetyTests
                 ("ST-BAD", "{\"schemaVersion\":1,\"statusId\":\"S-BAD\""),
                 ("ST-UNKNOWN", StatusJson("INSTR-NEVER-ISSUED", "S-U-1", "Matched", 1)),
             };
-            var handler = new CustodianStatusHandler(Faults.Settlement(store, plan), Faults.Publisher(bus, plan), NullLogger<CustodianStatusHandler>.Instance);
+            var handler = new CustodianStatusHandler(Faults.Settlement(store, plan), Faults.Publisher(bus, plan), capture.Clock, NullLogger<CustodianStatusHandler>.Instance);
             var settled = new List<string>();
             foreach (var (messageId, body) in statuses)
             {
