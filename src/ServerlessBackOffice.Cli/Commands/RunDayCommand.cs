@@ -1,4 +1,5 @@
 using System.CommandLine;
+using ServerlessBackOffice.Cli.Chaos;
 using ServerlessBackOffice.Cli.DayRun;
 using Spectre.Console;
 
@@ -68,9 +69,46 @@ internal static class RunDayCommand
             DefaultValueFactory = _ => 0.02,
         };
 
+        var chaos = new Option<bool>("--chaos")
+        {
+            Description = "Inject faults while the day runs — handler crashes, Cosmos DB 429/503/timeouts, Service Bus transient errors and lock loss, duplicate deliveries, reordering — deterministically from the chaos seed; the end state must equal a clean run of the same seed (docs/reliability.md).",
+        };
+        var chaosSeed = new Option<int?>("--chaos-seed")
+        {
+            Description = "Seed of the chaos decisions (default: --seed).",
+        };
+        var chaosRate = new Option<double>("--chaos-rate")
+        {
+            Description = "Rate of every fault kind: per delivery (crash, bus-transient on settle, lock-loss, duplicate, reorder), per publish (bus-transient) or per Cosmos request (cosmos-*).",
+            DefaultValueFactory = _ => ChaosOptions.DefaultRate,
+        };
+        var chaosRates = new Option<string?>("--chaos-rates")
+        {
+            Description = "Rates per fault kind, overriding --chaos-rate: kind=rate pairs separated by commas, kinds crash, cosmos-throttle, cosmos-unavailable, cosmos-timeout, bus-transient, lock-loss, duplicate, reorder (e.g. crash=0.05,reorder=0.1).",
+        };
+        chaosRates.Validators.Add(result =>
+        {
+            try
+            {
+                ChaosOptions.Create(0, ChaosOptions.DefaultRate, result.GetValueOrDefault<string?>());
+            }
+            catch (FormatException ex)
+            {
+                result.AddError($"--chaos-rates: {ex.Message}");
+            }
+        });
+        chaosRate.Validators.Add(result =>
+        {
+            var value = result.GetValueOrDefault<double>();
+            if (double.IsNaN(value) || value < 0 || value > 1)
+            {
+                result.AddError("--chaos-rate must be between 0 and 1.");
+            }
+        });
+
         var command = new Command(name, description)
         {
-            date, seed, trades, output, input, mismatchRate, failRate, breakRate,
+            date, seed, trades, output, input, mismatchRate, failRate, breakRate, chaos, chaosSeed, chaosRate, chaosRates,
         };
         command.SetAction(async (parseResult, cancellationToken) =>
         {
@@ -83,7 +121,10 @@ internal static class RunDayCommand
                 MismatchRate: parseResult.GetValue(mismatchRate),
                 FailRate: parseResult.GetValue(failRate),
                 BreakRate: parseResult.GetValue(breakRate),
-                Bench: bench);
+                Bench: bench,
+                Chaos: parseResult.GetValue(chaos)
+                    ? ChaosOptions.Create(parseResult.GetValue(chaosSeed) ?? parseResult.GetValue(seed), parseResult.GetValue(chaosRate), parseResult.GetValue(chaosRates))
+                    : null);
             var console = AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(parseResult.InvocationConfiguration.Output) });
             if (!console.Profile.Capabilities.Interactive)
             {

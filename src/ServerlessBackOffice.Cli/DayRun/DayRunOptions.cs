@@ -1,6 +1,9 @@
+using ServerlessBackOffice.Cli.Chaos;
+
 namespace ServerlessBackOffice.Cli.DayRun;
 
-/// <summary>What a day run does: which day, which seed, how many trades, where the output goes, and the simulators' rates.</summary>
+/// <summary>What a day run does: which day, which seed, how many trades, where the output goes, and the simulators' rates, and
+/// the faults a chaos run injects (none by default).</summary>
 internal sealed record DayRunOptions(
     DateOnly Date,
     int Seed,
@@ -12,4 +15,5 @@ internal sealed record DayRunOptions(
     double FailRate = 0.03,
     double PartialRate = 0.01,
     double BreakRate = 0.02,
-    bool Bench = false);
+    bool Bench = false,
+    ChaosOptions? Chaos = null);

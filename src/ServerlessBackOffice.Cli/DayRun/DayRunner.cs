@@ -6,6 +6,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using ServerlessBackOffice.Azure;
 using ServerlessBackOffice.Azure.ReferenceData;
+using ServerlessBackOffice.Cli.Chaos;
 using ServerlessBackOffice.Cli.LocalHost;
 using System.IO.Compression;
 using ServerlessBackOffice.Domain.Archive;
@@ -89,7 +90,13 @@ internal sealed partial class DayRunner(DayRunOptions options, IAnsiConsole cons
             .AddSingleton(typeof(ILogger<>), typeof(Logger<>))
             .AddSingleton<TimeProvider>(clock);
         var reports = new DayRunReportSink(options.Output, dayFolder, date);
-        DayRunComposition.AddStages(services, configuration, reports);
+        var chaos = options.Chaos is { } chaosOptions ? new ChaosMonkey(chaosOptions, loggerFactory.CreateLogger<ChaosMonkey>()) : null;
+        if (chaos is not null)
+        {
+            console.MarkupLineInterpolated($"[yellow]Chaos run[/], chaos seed {chaos.Options.Seed}: {string.Join(", ", chaos.Options.Rates.OrderBy(r => r.Key).Select(r => $"{ChaosOptions.NameOf(r.Key)} {r.Value:0.###}"))} (only the first {ChaosOptions.MaximumFaultedDeliveries} deliveries of a message may fail by chaos)");
+        }
+
+        DayRunComposition.AddStages(services, configuration, reports, chaos);
         var bench = options.Bench ? new BenchRecorder() : null;
         bench?.Instrument(services);
         var closedDays = new List<DateOnly>();
@@ -103,7 +110,7 @@ internal sealed partial class DayRunner(DayRunOptions options, IAnsiConsole cons
         // host.json's concurrency and prefetch; no client-side lock renewal, because the emulator's locks are on the
         // business clock, which does not move while a message is being handled.
         var hostJson = HostJsonSettings.Load(Path.Combine(AppContext.BaseDirectory, "host.json")) with { MaxAutoLockRenewalDuration = TimeSpan.Zero };
-        await using var host = new LocalFunctionHost(client, provider, settings, hostJson, loggerFactory.CreateLogger<LocalFunctionHost>());
+        await using var host = new LocalFunctionHost(client, provider, settings, hostJson, loggerFactory.CreateLogger<LocalFunctionHost>(), chaos);
         await using var replies = new ReplyCollector(client);
         await using var counterparties = new CounterpartySimulator(client, options.Seed, options.MismatchRate, options.SilenceRate);
         await using var custodians = new CustodianSimulator(client, clock, options.Seed, options.FailRate, options.PartialRate);
@@ -118,7 +125,7 @@ internal sealed partial class DayRunner(DayRunOptions options, IAnsiConsole cons
             .Concat(TopologyDocument.Default.ServiceBus.Topics.Where(t => t.Name == Entities.CounterpartyOutbound.Name || t.Name == Entities.CustodianOutbound.Name)
                 .SelectMany(t => t.Subscriptions.Select(s => Quiescence.Path(t.Name, s.Name))))
             .ToHashSet(StringComparer.Ordinal);
-        var quiescence = new Quiescence(standIns.ServiceBus!, consumed, [() => host.InFlight, () => replies.InFlight, () => counterparties.InFlight, () => custodians.InFlight]);
+        var quiescence = new Quiescence(standIns.ServiceBus!, consumed, [() => host.InFlight, () => replies.InFlight, () => counterparties.InFlight, () => custodians.InFlight, () => chaos?.InFlight ?? 0]);
         var phases = publications.GroupBy(p => p.PublishAt).OrderBy(g => g.Key).ToList();
         await using var oms = client.CreateSender(Entities.OmsTrades.Name);
 
@@ -260,7 +267,7 @@ internal sealed partial class DayRunner(DayRunOptions options, IAnsiConsole cons
         var exceptions = await provider.GetRequiredService<ExceptionsQuery>().SummaryAsync(LastClosed(closedDays, date), cancellationToken);
         var books = await CloseBooksAsync(provider, reference, dayFolder, LastDay(date, custodians), cancellationToken);
         var archive = await SealArchiveAsync(provider, dayFolder, cancellationToken);
-        var summary = new DaySummary(date, options, publications, replies.Outcomes, deadLettered, unconsumed, counterparties.Counts, custodians.Counts, books, archive, reports.Written(closedDays), (statementsSent, breaks), exceptions, host.Invocations, host.Failures, wall.Elapsed, dayFolder);
+        var summary = new DaySummary(date, options, publications, replies.Outcomes, deadLettered, unconsumed, counterparties.Counts, custodians.Counts, books, archive, reports.Written(closedDays), (statementsSent, breaks), exceptions, host.Invocations, host.Failures, wall.Elapsed, dayFolder, chaos?.Counts());
         summary.Write(console);
         await File.WriteAllTextAsync(Path.Combine(dayFolder.FullName, "summary.txt"), summary.PlainText(), cancellationToken);
         if (bench is not null)

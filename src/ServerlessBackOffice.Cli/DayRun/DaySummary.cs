@@ -28,7 +28,8 @@ internal sealed class DaySummary(
     long invocations,
     long failedInvocations,
     TimeSpan elapsed,
-    DirectoryInfo folder)
+    DirectoryInfo folder,
+    IReadOnlyList<(string Fault, long Count)>? chaos = null)
 {
     private static readonly string[] OutcomeOrder = ["accepted", "duplicate", "stale", "rejected", "deadLettered"];
 
@@ -116,6 +117,18 @@ internal sealed class DaySummary(
             console.MarkupLineInterpolated($"End of day {day.Day:yyyy-MM-dd}: {day.Files:N0} report files in {Path.GetRelativePath(Environment.CurrentDirectory, day.Folder)}/");
         }
 
+        if (chaos is not null)
+        {
+            var faults = new Table().Title("[bold]Chaos: faults injected[/]").AddColumn("fault").AddColumn(new TableColumn("count").RightAligned());
+            foreach (var (fault, count) in chaos)
+            {
+                faults.AddRow(Markup.Escape(fault), count.ToString("N0", CultureInfo.InvariantCulture));
+            }
+
+            faults.AddRow("[bold]total[/]", $"[bold]{chaos.Sum(c => c.Count):N0}[/]");
+            console.Write(faults);
+        }
+
         console.MarkupLineInterpolated($"Function invocations: {invocations:N0} ({failedInvocations:N0} failed and retried). Took {elapsed.TotalSeconds:N1} s; peak memory {Environment.WorkingSet / (1024 * 1024):N0} MiB now, {System.Diagnostics.Process.GetCurrentProcess().PeakWorkingSet64 / (1024 * 1024):N0} MiB peak (this process).");
         console.MarkupLineInterpolated($"Output: {Path.GetRelativePath(Environment.CurrentDirectory, folder.FullName)}/ (summary.txt, reports/, journals/, archive-bundles/, logs/day-run.jsonl)");
         console.MarkupLine(ExitCode == 0 ? "[green bold]Day run OK[/]" : "[red bold]Day run FAILED[/]");
@@ -175,6 +188,12 @@ internal sealed class DaySummary(
         foreach (var day in reports)
         {
             text.AppendLine(CultureInfo.InvariantCulture, $"end of day {day.Day:yyyy-MM-dd}: {day.Files} report files");
+        }
+
+        // A chaos run's fault counts, each line starting with "chaos " so a comparison with the clean run can set them aside.
+        foreach (var (fault, count) in chaos ?? [])
+        {
+            text.AppendLine(CultureInfo.InvariantCulture, $"chaos {fault}: {count}");
         }
 
         text.AppendLine(CultureInfo.InvariantCulture, $"result: {(ExitCode == 0 ? "OK" : "FAILED")}");

@@ -22,13 +22,15 @@ internal sealed partial class LocalFunctionHost : IAsyncDisposable
     private readonly IReadOnlyDictionary<string, string> _settings;
     private readonly HostJsonSettings _hostJson;
     private readonly ILogger<LocalFunctionHost> _logger;
+    private readonly IInvocationInterceptor? _interceptor;
     private readonly List<ServiceBusProcessor> _processors = [];
     private long _invocations;
     private long _failures;
     private long _inFlight;
 
-    public LocalFunctionHost(ServiceBusClient client, IServiceProvider services, IReadOnlyDictionary<string, string> settings, HostJsonSettings hostJson, ILogger<LocalFunctionHost> logger)
+    public LocalFunctionHost(ServiceBusClient client, IServiceProvider services, IReadOnlyDictionary<string, string> settings, HostJsonSettings hostJson, ILogger<LocalFunctionHost> logger, IInvocationInterceptor? interceptor = null)
     {
+        _interceptor = interceptor;
         _client = client;
         _services = services;
         _settings = settings;
@@ -95,7 +97,14 @@ internal sealed partial class LocalFunctionHost : IAsyncDisposable
         Interlocked.Increment(ref _inFlight);
         try
         {
-            await InvokeCoreAsync(function, args);
+            if (_interceptor is null)
+            {
+                await InvokeCoreAsync(function, args, new ReceiverMessageActions(args));
+            }
+            else
+            {
+                await _interceptor.InvokeAsync(function.Name, args, actions => InvokeCoreAsync(function, args, actions));
+            }
         }
         finally
         {
@@ -103,10 +112,9 @@ internal sealed partial class LocalFunctionHost : IAsyncDisposable
         }
     }
 
-    private async Task InvokeCoreAsync(ServiceBusFunction function, ProcessMessageEventArgs args)
+    private async Task InvokeCoreAsync(ServiceBusFunction function, ProcessMessageEventArgs args, ServiceBusMessageActions actions)
     {
         await using var scope = _services.CreateAsyncScope();
-        var actions = new ReceiverMessageActions(args);
         var instance = function.Method.IsStatic ? null : ActivatorUtilities.GetServiceOrCreateInstance(scope.ServiceProvider, function.Class);
         var arguments = function.Method.GetParameters().Select(p => Bind(p, args, actions)).ToArray();
 
