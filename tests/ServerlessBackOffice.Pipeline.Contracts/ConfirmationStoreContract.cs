@@ -56,6 +56,46 @@ public abstract class ConfirmationStoreContract
     }
 
     [Fact]
+    public async Task HeldOnlyBefore_FindsOnlyDocumentsThatHoldNothingButAffirmations_HeldBeforeTheInstant()
+    {
+        var store = await CreateStoreAsync();
+        var at = ConfirmationSamples.Now;
+        await store.TryWriteAsync(HeldOnly("T-held-old", at), null, Ct);
+        await store.TryWriteAsync(HeldOnly("T-held-new", at.AddHours(1)), null, Ct);
+        await store.TryWriteAsync(HeldOnly("T-held-known", at) with { LatestVersion = 1 }, null, Ct);
+        await store.TryWriteAsync(ConfirmationSamples.Confirmed("T-held-confirmed"), null, Ct);
+
+        var found = new List<string>();
+        await foreach (var document in store.HeldOnlyBeforeAsync(at.AddSeconds(1), Ct))
+        {
+            found.Add(document.TradeId);
+        }
+
+        Assert.Equal(["T-held-old"], found.Where(id => id.StartsWith("T-held-", StringComparison.Ordinal)));
+        Assert.Equal(at, (await store.GetAsync("T-held-old", Ct))!.Held[0].HeldAt);
+    }
+
+    [Fact]
+    public async Task Delete_WithAStaleToken_IsRefused_WithTheCurrentOne_RemovesTheDocument()
+    {
+        var store = await CreateStoreAsync();
+        var created = await store.TryWriteAsync(HeldOnly("T-delete", ConfirmationSamples.Now), null, Ct);
+        var replaced = await store.TryWriteAsync(HeldOnly("T-delete", ConfirmationSamples.Now.AddMinutes(1)), created.ETag, Ct);
+
+        Assert.False(await store.TryDeleteAsync("T-delete", created.ETag!, Ct));
+        Assert.NotNull(await store.GetAsync("T-delete", Ct));
+        Assert.True(await store.TryDeleteAsync("T-delete", replaced.ETag!, Ct));
+        Assert.Null(await store.GetAsync("T-delete", Ct));
+        Assert.False(await store.TryDeleteAsync("T-delete", replaced.ETag!, Ct));
+    }
+
+    private static ConfirmationDocument HeldOnly(string tradeId, DateTimeOffset heldAt) =>
+        ConfirmationDocument.Empty(tradeId) with
+        {
+            Held = [new HeldAffirmation("MSG-" + tradeId, ConfirmationSamples.AffirmationOf(ConfirmationSamples.TradeEvent(tradeId)), heldAt)],
+        };
+
+    [Fact]
     public async Task Document_RoundTripsEveryField()
     {
         // Amounts travel as strings and instants keep their ticks: what is read is exactly what was written.

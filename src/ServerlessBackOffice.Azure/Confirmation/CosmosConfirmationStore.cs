@@ -57,6 +57,43 @@ public sealed class CosmosConfirmationStore(Container container) : IConfirmation
     }
 
     /// <inheritdoc />
+    public async IAsyncEnumerable<ConfirmationDocument> HeldOnlyBeforeAsync(DateTimeOffset before, [EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        // heldSince is set only on documents that hold affirmations and nothing else; fixed-width UTC text sorts as time.
+        var query = new QueryDefinition("SELECT * FROM c WHERE c.type = @type AND c.heldSince < @before")
+            .WithParameter("@type", DocumentType)
+            .WithParameter("@before", StoredConfirmation.Instant(before));
+        using var iterator = container.GetItemQueryIterator<StoredConfirmation>(query);
+        while (iterator.HasMoreResults)
+        {
+            foreach (var stored in await iterator.ReadNextAsync(cancellationToken))
+            {
+                yield return stored.State with { TradeId = stored.TradeId };
+            }
+        }
+    }
+
+    /// <inheritdoc />
+    public async Task<bool> TryDeleteAsync(string tradeId, string expectedETag, CancellationToken cancellationToken)
+    {
+        try
+        {
+            using var response = await container.DeleteItemStreamAsync(DocumentId, new PartitionKey(tradeId), new ItemRequestOptions { IfMatchEtag = expectedETag }, cancellationToken);
+            if (response.StatusCode is HttpStatusCode.PreconditionFailed or HttpStatusCode.NotFound)
+            {
+                return false;
+            }
+
+            response.EnsureSuccessStatusCode();
+            return true;
+        }
+        catch (CosmosException ex) when (ex.StatusCode is HttpStatusCode.PreconditionFailed or HttpStatusCode.NotFound)
+        {
+            return false;
+        }
+    }
+
+    /// <inheritdoc />
     public async IAsyncEnumerable<ConfirmationDocument> DueForCutoffAsync(DateTimeOffset at, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
         // Cut-offs are stored as fixed-width UTC text, so text order is time order.
@@ -76,7 +113,8 @@ public sealed class CosmosConfirmationStore(Container container) : IConfirmation
 
 /// <summary>
 /// The stored form: the document's state under <c>state</c>, plus the top-level fields the cut-off query filters on
-/// (<c>awaitingCutoffReport</c>, <c>cutoffAt</c>). Amounts inside are strings already (the wire formats).
+/// (<c>awaitingCutoffReport</c>, <c>cutoffAt</c>) and the held-affirmation expiry's (<c>heldSince</c>, decision 0061).
+/// Amounts inside are strings already (the wire formats).
 /// </summary>
 internal sealed record StoredConfirmation(
     [property: JsonPropertyName("id")] string Id,
@@ -85,7 +123,8 @@ internal sealed record StoredConfirmation(
     [property: JsonPropertyName("status")] string Status,
     [property: JsonPropertyName("awaitingCutoffReport")] bool AwaitingCutoffReport,
     [property: JsonPropertyName("cutoffAt")] string? CutoffAt,
-    [property: JsonPropertyName("state")] ConfirmationDocument State)
+    [property: JsonPropertyName("state")] ConfirmationDocument State,
+    [property: JsonPropertyName("heldSince")] string? HeldSince = null)
 {
     public static StoredConfirmation From(ConfirmationDocument document)
     {
@@ -97,7 +136,8 @@ internal sealed record StoredConfirmation(
             document.Status.ToString(),
             candidate.AwaitingAffirmation && candidate.ConfirmedVersion > 0 && candidate.ReportedVersion != candidate.ConfirmedVersion,
             document.CutoffAt is { } cutoff ? Instant(cutoff) : null,
-            document with { ETag = null });
+            document with { ETag = null },
+            document.HeldOnlySince() is { } heldSince ? Instant(heldSince) : null);
     }
 
     public static string Instant(DateTimeOffset value) => value.UtcDateTime.ToString("yyyy-MM-ddTHH:mm:ss.fffffffZ", CultureInfo.InvariantCulture);

@@ -28,7 +28,8 @@ public enum ConfirmationStatus
 /// <summary>An affirmation that arrived before the confirmation of its version: kept in the trade's partition, matched later.</summary>
 /// <param name="InboundMessageId">The Service Bus message id it came in.</param>
 /// <param name="Affirmation">The affirmation as parsed.</param>
-public sealed record HeldAffirmation(string InboundMessageId, AffirmationWire Affirmation);
+/// <param name="HeldAt">When it was held (null for affirmations held before this was recorded: they never expire).</param>
+public sealed record HeldAffirmation(string InboundMessageId, AffirmationWire Affirmation, DateTimeOffset? HeldAt = null);
 
 /// <summary>An archive record written with the state that caused it and archived after the write (write-once, so repeatable).</summary>
 /// <param name="BusinessDate">The archive day.</param>
@@ -89,6 +90,29 @@ public sealed record ConfirmationDocument(
     public static ConfirmationDocument Empty(string tradeId) =>
         new(tradeId, ConfirmationStatus.Awaiting, 0, null, null, null, 0, 0, null, [], [], [], [], [], [], null);
 
+    /// <summary>
+    /// When the oldest affirmation of a document that only holds affirmations — no trade event seen, no confirmation — was
+    /// held; null for any other document. Such documents expire (decision 0061).
+    /// </summary>
+    public DateTimeOffset? HeldOnlySince()
+    {
+        if (LatestVersion != 0 || Confirmation is not null)
+        {
+            return null;
+        }
+
+        DateTimeOffset? oldest = null;
+        foreach (var held in Held)
+        {
+            if (held.HeldAt is { } at && (oldest is null || at < oldest))
+            {
+                oldest = at;
+            }
+        }
+
+        return oldest;
+    }
+
     /// <summary>The document as the cut-off watch sees it.</summary>
     public CutoffCandidate ToCutoffCandidate() =>
         new(TradeId, ConfirmedVersion, AwaitingAffirmation, CutoffAt ?? DateTimeOffset.MaxValue, CutoffReportedVersion);
@@ -120,4 +144,16 @@ public interface IConfirmationStore
     /// was not reported yet (the cut-off watch's query; a timer's cross-partition read, never the per-trade path).
     /// </summary>
     IAsyncEnumerable<ConfirmationDocument> DueForCutoffAsync(DateTimeOffset at, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Every document that only holds affirmations (<see cref="ConfirmationDocument.HeldOnlySince"/>) since before
+    /// <paramref name="before"/>: the expiry's query (decision 0061), a timer's cross-partition read like the cut-off's.
+    /// </summary>
+    IAsyncEnumerable<ConfirmationDocument> HeldOnlyBeforeAsync(DateTimeOffset before, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Deletes a trade's document if the stored one still has <paramref name="expectedETag"/>. False when another writer
+    /// changed it first (or it is gone); transient failures throw.
+    /// </summary>
+    Task<bool> TryDeleteAsync(string tradeId, string expectedETag, CancellationToken cancellationToken);
 }

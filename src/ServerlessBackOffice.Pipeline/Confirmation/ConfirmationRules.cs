@@ -215,7 +215,7 @@ public static class ConfirmationRules
 
             var held = document with
             {
-                Held = [.. document.Held, new HeldAffirmation(inboundMessageId, affirmation)],
+                Held = [.. document.Held, new HeldAffirmation(inboundMessageId, affirmation, now)],
                 Notes = ConfirmationDocument.Bounded(document.Notes, ConfirmationDocument.Note(version, $"affirmation {affirmation.AffirmationId} held until v{version} is confirmed")),
             };
             return new ConfirmationStep(held, Outcomes.Held, $"Affirmation {affirmation.AffirmationId} of v{version} is held until that version is confirmed.");

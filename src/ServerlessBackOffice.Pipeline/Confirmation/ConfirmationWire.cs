@@ -190,6 +190,15 @@ public sealed record UnaffirmedAtCutoffWire(
 /// <param name="Reason">The reason code for stale, duplicate and dead-lettered outcomes.</param>
 public sealed record InboundAffirmationRecord(string MessageId, string Outcome, string Description, string Body, string? Reason = null);
 
+/// <summary>What the archive keeps for a held affirmation that expired before its trade arrived (decision 0061).</summary>
+/// <param name="TradeId">The trade id it named, which no trade event ever carried.</param>
+/// <param name="InboundMessageId">The Service Bus message id it came in (its inbound record says "held").</param>
+/// <param name="HeldAt">When it was held (UTC, ISO 8601).</param>
+/// <param name="Reason">HeldAffirmationExpired.</param>
+/// <param name="Description">A human explanation.</param>
+/// <param name="Affirmation">The affirmation as held.</param>
+public sealed record ExpiredHeldAffirmationRecord(string TradeId, string InboundMessageId, string HeldAt, string Reason, string Description, AffirmationWire Affirmation);
+
 /// <summary>Source-generated serialisation of the confirmation stage's wire formats. Unknown properties are refused.</summary>
 [JsonSourceGenerationOptions(
     PropertyNamingPolicy = JsonKnownNamingPolicy.CamelCase,
@@ -203,4 +212,5 @@ public sealed record InboundAffirmationRecord(string MessageId, string Outcome, 
 [JsonSerializable(typeof(TradeMismatchedWire))]
 [JsonSerializable(typeof(UnaffirmedAtCutoffWire))]
 [JsonSerializable(typeof(InboundAffirmationRecord))]
+[JsonSerializable(typeof(ExpiredHeldAffirmationRecord))]
 public sealed partial class ConfirmationJsonContext : JsonSerializerContext;

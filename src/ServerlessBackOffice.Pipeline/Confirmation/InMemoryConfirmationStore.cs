@@ -74,4 +74,32 @@ public sealed class InMemoryConfirmationStore : IConfirmationStore
 
         await Task.CompletedTask;
     }
+
+    /// <inheritdoc />
+    public async IAsyncEnumerable<ConfirmationDocument> HeldOnlyBeforeAsync(DateTimeOffset before, [EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        List<ConfirmationDocument> held;
+        lock (_gate)
+        {
+            held = [.. _documents.Values.Where(d => d.HeldOnlySince() < before)];
+        }
+
+        foreach (var document in held)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            yield return document;
+        }
+
+        await Task.CompletedTask;
+    }
+
+    /// <inheritdoc />
+    public Task<bool> TryDeleteAsync(string tradeId, string expectedETag, CancellationToken cancellationToken)
+    {
+        cancellationToken.ThrowIfCancellationRequested();
+        lock (_gate)
+        {
+            return Task.FromResult(_documents.TryGetValue(tradeId, out var current) && current.ETag == expectedETag && _documents.Remove(tradeId));
+        }
+    }
 }

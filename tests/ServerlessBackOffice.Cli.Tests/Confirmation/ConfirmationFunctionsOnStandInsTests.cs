@@ -174,6 +174,12 @@ public sealed class ConfirmationFunctionsOnStandInsTests
 
             public IAsyncEnumerable<ConfirmationDocument> DueForCutoffAsync(DateTimeOffset at, CancellationToken cancellationToken) =>
                 inner.DueForCutoffAsync(at, cancellationToken);
+
+            public IAsyncEnumerable<ConfirmationDocument> HeldOnlyBeforeAsync(DateTimeOffset before, CancellationToken cancellationToken) =>
+                inner.HeldOnlyBeforeAsync(before, cancellationToken);
+
+            public Task<bool> TryDeleteAsync(string tradeId, string expectedETag, CancellationToken cancellationToken) =>
+                inner.TryDeleteAsync(tradeId, expectedETag, cancellationToken);
         }
     }
 }

@@ -10,6 +10,50 @@ public sealed class AffirmationCutoffHandlerTests
     private readonly ConfirmationStageHarness _stage = new();
 
     [Fact]
+    public async Task AffirmationHeldForATradeThatNeverArrives_ExpiresAfterFiveBusinessDays_ArchivedThenDeleted()
+    {
+        var trade = ConfirmationSamples.TradeEvent("T-9");
+        Assert.Equal(ConfirmationRules.Outcomes.Held, (await _stage.Deliver(ConfirmationSamples.AffirmationOf(trade))).Outcome);
+
+        // Held on Tuesday 24 November at 21:00: five business days later is Tuesday 1 December at 21:00.
+        _stage.Clock.SetUtcNow(new DateTimeOffset(2026, 12, 1, 21, 0, 0, TimeSpan.Zero));
+        Assert.Equal(0, (await _stage.Cutoff.RunAsync(ConfirmationStageHarness.Ct)).ExpiredHeld);
+        Assert.NotNull(await _stage.Store.GetAsync("T-9", ConfirmationStageHarness.Ct));
+
+        _stage.Clock.Advance(TimeSpan.FromSeconds(1));
+        var run = await _stage.Cutoff.RunAsync(ConfirmationStageHarness.Ct);
+
+        Assert.Equal(1, run.ExpiredHeld);
+        Assert.Null(await _stage.Store.GetAsync("T-9", ConfirmationStageHarness.Ct));
+        var record = JsonSerializer.Deserialize(
+            (await _stage.ArchivedAsync(ServerlessBackOffice.Pipeline.Archive.ArchiveRecordNames.State(ConfirmationRules.ArchiveStage, "expired-held/MSG-AFF-1.json")))!,
+            ConfirmationJsonContext.Default.ExpiredHeldAffirmationRecord)!;
+        Assert.Equal(("T-9", AffirmationCutoffHandler.HeldAffirmationExpiredReason, "2026-11-24T21:00:00.0000000Z"), (record.TradeId, record.Reason, record.HeldAt));
+        Assert.Equal("AFF-1", record.Affirmation.AffirmationId);
+        Assert.Equal(0, (await _stage.Cutoff.RunAsync(ConfirmationStageHarness.Ct)).ExpiredHeld);
+    }
+
+    [Fact]
+    public async Task AffirmationHeldForATradeThatArrivesWithinTheLimit_IsMatchedAndNeverExpires()
+    {
+        var trade = ConfirmationSamples.TradeEvent("T-8");
+        await _stage.Deliver(ConfirmationSamples.AffirmationOf(trade));
+        _stage.Clock.SetUtcNow(new DateTimeOffset(2026, 11, 30, 21, 0, 0, TimeSpan.Zero)); // four business days later
+        Assert.Equal(0, (await _stage.Cutoff.RunAsync(ConfirmationStageHarness.Ct)).ExpiredHeld);
+
+        await _stage.Deliver(trade);
+        _stage.Clock.Advance(TimeSpan.FromDays(30));
+
+        Assert.Equal(0, (await _stage.Cutoff.RunAsync(ConfirmationStageHarness.Ct)).ExpiredHeld);
+        Assert.Single(_stage.Events(ConfirmationRules.TradeAffirmed));
+        Assert.Equal(ConfirmationStatus.Affirmed, (await _stage.DocumentAsync("T-8")).Status);
+    }
+
+    [Fact]
+    public void BusinessDaysBefore_SkipsWeekends() =>
+        Assert.Equal(new DateTimeOffset(2026, 11, 27, 9, 0, 0, TimeSpan.Zero), AffirmationCutoffHandler.BusinessDaysBefore(new DateTimeOffset(2026, 12, 4, 9, 0, 0, TimeSpan.Zero), 5));
+
+    [Fact]
     public async Task BeforeTheCutoff_ReportsNothing()
     {
         await _stage.Deliver(ConfirmationSamples.TradeEvent());

@@ -113,6 +113,11 @@ internal static class Faults
             plan.StepAsync($"writing confirmation {document.TradeId}", () => inner.TryWriteAsync(document, expectedETag, cancellationToken));
 
         public IAsyncEnumerable<ConfirmationDocument> DueForCutoffAsync(DateTimeOffset at, CancellationToken cancellationToken) => inner.DueForCutoffAsync(at, cancellationToken);
+
+        public IAsyncEnumerable<ConfirmationDocument> HeldOnlyBeforeAsync(DateTimeOffset before, CancellationToken cancellationToken) => inner.HeldOnlyBeforeAsync(before, cancellationToken);
+
+        public Task<bool> TryDeleteAsync(string tradeId, string expectedETag, CancellationToken cancellationToken) =>
+            plan.StepAsync($"deleting confirmation {tradeId}", () => inner.TryDeleteAsync(tradeId, expectedETag, cancellationToken));
     }
 
     private sealed class FaultyArchiveStore(IArchiveStore inner, CrashPlan plan) : IArchiveStore
