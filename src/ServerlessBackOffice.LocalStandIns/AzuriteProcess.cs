@@ -76,7 +76,7 @@ public sealed partial class AzuriteProcess : IAsyncDisposable
             try
             {
                 var (process, _) = await NodeProcess.StartAsync(
-                    "Azurite", arguments, ReadyLine(), TimeSpan.FromSeconds(60), logger, cancellationToken);
+                    "Azurite", arguments, ReadyLine(), NodeProcess.StartTimeout, logger, cancellationToken);
                 return new AzuriteProcess(process, port);
             }
             catch (InvalidOperationException) when (attempt < StartAttempts)

@@ -58,7 +58,7 @@ public sealed partial class CosmosStandInProcess : IAsyncDisposable
             "--ttl-sweep-ms", sweep.ToString(CultureInfo.InvariantCulture),
         ];
         var (process, ready) = await NodeProcess.StartAsync(
-            "Cosmos DB stand-in", arguments, ReadyLine(), TimeSpan.FromSeconds(60), logger, cancellationToken);
+            "Cosmos DB stand-in", arguments, ReadyLine(), NodeProcess.StartTimeout, logger, cancellationToken);
         return new CosmosStandInProcess(process, int.Parse(ready.Groups["port"].Value, CultureInfo.InvariantCulture));
     }
 

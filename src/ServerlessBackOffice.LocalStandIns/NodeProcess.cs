@@ -11,6 +11,13 @@ namespace ServerlessBackOffice.LocalStandIns;
 /// </summary>
 public sealed partial class NodeProcess : IAsyncDisposable
 {
+    /// <summary>
+    /// How long a stand-in may take to say it is ready. Node starts in about a second on a quiet machine; on two cores shared
+    /// with parallel test projects and builds it has been measured above a minute (Azurite, load average 28), so a minute was
+    /// a flaky limit. A stand-in that never starts still fails, with its output.
+    /// </summary>
+    public static readonly TimeSpan StartTimeout = TimeSpan.FromMinutes(3);
+
     private const int KeptLines = 200;
     private readonly Process process;
     private readonly Queue<string> output = new();
