@@ -400,7 +400,7 @@ public sealed class QueueTests(BrokerFixture broker) : IClassFixture<BrokerFixtu
     [Fact]
     public async Task Processor_WithAutoLockRenewal_KeepsTheLockWhileTheHandlerRunsPastLockDuration()
     {
-        var queue = await broker.CreateQueueAsync(new ServiceBusEntitySettings { LockDuration = TimeSpan.FromSeconds(1) });
+        var queue = await broker.CreateQueueAsync(new ServiceBusEntitySettings { LockDuration = TimeSpan.FromSeconds(3) });
         await using var sender = broker.Client.CreateSender(queue);
         await using var processor = broker.Client.CreateProcessor(queue, new ServiceBusProcessorOptions
         {
@@ -417,14 +417,16 @@ public sealed class QueueTests(BrokerFixture broker) : IClassFixture<BrokerFixtu
                 deliveries.Add(args.Message.DeliveryCount);
             }
 
-            await Task.Delay(TimeSpan.FromSeconds(2.5), args.CancellationToken);
+            // Past two lock durations: without renewal the message would be delivered again. The lock is long enough that a
+            // renewal made late by a loaded machine (two cores, parallel test projects) still lands in time.
+            await Task.Delay(TimeSpan.FromSeconds(7), args.CancellationToken);
             done.TrySetResult();
         };
         processor.ProcessErrorAsync += _ => Task.CompletedTask;
 
         await sender.SendMessageAsync(new ServiceBusMessage("long work"), Ct);
         await processor.StartProcessingAsync(Ct);
-        await done.Task.WaitAsync(TimeSpan.FromSeconds(10), Ct);
+        await done.Task.WaitAsync(TimeSpan.FromSeconds(60), Ct);
         await Task.Delay(TimeSpan.FromMilliseconds(300), Ct);
         await processor.StopProcessingAsync(Ct);
 
