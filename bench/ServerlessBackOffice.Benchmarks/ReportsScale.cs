@@ -200,7 +200,16 @@ public static class ReportsScale
         public Stream? Open(string path)
         {
             var full = Path.Combine(root.FullName, path);
-            return File.Exists(full) ? File.OpenRead(full) : null;
+            try
+            {
+                return new FileStream(full, FileMode.Open, FileAccess.Read, FileShare.Read, bufferSize: 0);
+            }
+            catch (Exception ex) when (ex is FileNotFoundException or DirectoryNotFoundException or UnauthorizedAccessException)
+            {
+                return null;
+            }
         }
+
+        public bool SupportsConcurrentReads => true;
     }
 }

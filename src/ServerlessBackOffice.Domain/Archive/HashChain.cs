@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Globalization;
 using System.Security.Cryptography;
 using System.Text;
@@ -25,13 +26,21 @@ public static class HashChain
             throw new ArgumentException("Chain links and content hashes are SHA-256 values of 32 bytes.");
         }
 
-        var nameBytes = Encoding.UTF8.GetBytes(name);
-        var buffer = new byte[previous.Length + nameBytes.Length + 1 + contentSha256.Length];
+        // Called once per record of a day, a million times at scale: the link's input is built on the stack when it fits.
+        var length = previous.Length + Encoding.UTF8.GetByteCount(name) + 1 + contentSha256.Length;
+        byte[]? rented = null;
+        var buffer = length <= 1024 ? stackalloc byte[length] : (rented = ArrayPool<byte>.Shared.Rent(length)).AsSpan(0, length);
         previous.CopyTo(buffer);
-        nameBytes.CopyTo(buffer, previous.Length);
-        buffer[previous.Length + nameBytes.Length] = 0;
-        contentSha256.CopyTo(buffer.AsSpan(previous.Length + nameBytes.Length + 1));
-        return SHA256.HashData(buffer);
+        var nameLength = Encoding.UTF8.GetBytes(name, buffer[previous.Length..]);
+        buffer[previous.Length + nameLength] = 0;
+        contentSha256.CopyTo(buffer[(previous.Length + nameLength + 1)..]);
+        var link = SHA256.HashData(buffer);
+        if (rented is not null)
+        {
+            ArrayPool<byte>.Shared.Return(rented);
+        }
+
+        return link;
     }
 
     /// <summary>The canonical order of records in a day: ordinal by name, so it never depends on arrival order.</summary>

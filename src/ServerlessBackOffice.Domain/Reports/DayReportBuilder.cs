@@ -1,5 +1,4 @@
 using System.Globalization;
-using System.Security.Cryptography;
 using System.Text.Json;
 using ServerlessBackOffice.Domain.Ledger;
 using ServerlessBackOffice.Domain.Risk;
@@ -105,52 +104,7 @@ public sealed partial class DayReportBuilder : IDisposable
             return;
         }
 
-        var hash = Convert.ToHexStringLower(sha256 ?? SHA256.HashData(content));
-        var size = content.Length.ToString(CultureInfo.InvariantCulture);
-        foreach (var book in _books.Values)
-        {
-            Csv.WriteRow(book.Inputs, "record", name, size, hash);
-        }
-
-        if (name.StartsWith(_tradeEventsPrefix, StringComparison.Ordinal))
-        {
-            ReadEvent(name, content);
-        }
-        else if (name.StartsWith("ledger/", StringComparison.Ordinal))
-        {
-            ReadJournalEntry(name, content);
-        }
-        else if (name.StartsWith(_omsRepliesPrefix, StringComparison.Ordinal))
-        {
-            ReadOmsReply(name, content);
-        }
-        else if (name.StartsWith(RiskMarketData.RecordFolder, StringComparison.Ordinal))
-        {
-            if (_risk.Read(name, content) is { } problem)
-            {
-                _notUnderstood.Add((name, problem));
-            }
-        }
-        else if (name.StartsWith("outbound/", StringComparison.Ordinal) || name.StartsWith("inbound/", StringComparison.Ordinal) || name.StartsWith("state/", StringComparison.Ordinal))
-        {
-            if (name.StartsWith(ReconciliationStatePrefix, StringComparison.Ordinal))
-            {
-                ReadReconciliationRecord(name, content);
-            }
-
-            // Confirmations, instructions, inbound messages and state renderings are evidence, not report inputs: counted only.
-            var second = name.IndexOf('/', name.IndexOf('/') + 1);
-            var folder = second < 0 ? name : name[..second];
-            _folderCounts[folder] = _folderCounts.GetValueOrDefault(folder) + 1;
-            if (name.StartsWith(_omsInboundPrefix, StringComparison.Ordinal))
-            {
-                _omsInbound++;
-            }
-        }
-        else
-        {
-            _notUnderstood.Add((name, "unknown record folder"));
-        }
+        Enqueue(name, content, sha256);
     }
 
     /// <summary>Writes every remaining report and closes every file. Idempotent.</summary>
@@ -162,6 +116,7 @@ public sealed partial class DayReportBuilder : IDisposable
         }
 
         _completed = true;
+        Drain();
         foreach (var book in _books.Values)
         {
             book.Transactions!.Dispose();
@@ -295,7 +250,10 @@ public sealed partial class DayReportBuilder : IDisposable
         }
     }
 
-    internal void OnTradeEvent(TradeEventFact e)
+    internal void OnTradeEvent(TradeEventFact e) => OnTradeEvent(e, renderedBlotterRow: null);
+
+    // renderedBlotterRow: the event's blotter row rendered while decoding (null: render it here).
+    private void OnTradeEvent(TradeEventFact e, ReadOnlySpan<char> renderedBlotterRow)
     {
         var trade = Trade(e.TradeId);
         if (e.Version >= trade.Version)
@@ -324,9 +282,16 @@ public sealed partial class DayReportBuilder : IDisposable
             return;
         }
 
-        Csv.WriteRow(book.Blotter, e.TradeId, Number(e.Version), e.EventType, e.Status, e.Account, e.Side, e.Isin, e.AssetClass, e.Mic, Number(e.Quantity),
-            Number(e.Price), e.PriceType, e.Currency, e.CounterpartyLei, e.ExecutionTimestamp, Date(e.TradeDate), Date(e.SettlementDate), Number(e.Gross),
-            Number(e.Commission), Number(e.Fees), Number(e.AccruedInterest), Number(e.Net));
+        if (renderedBlotterRow.IsEmpty)
+        {
+            Csv.WriteRow(book.Blotter, e.TradeId, Number(e.Version), e.EventType, e.Status, e.Account, e.Side, e.Isin, e.AssetClass, e.Mic, Number(e.Quantity),
+                Number(e.Price), e.PriceType, e.Currency, e.CounterpartyLei, e.ExecutionTimestamp, Date(e.TradeDate), Date(e.SettlementDate), Number(e.Gross),
+                Number(e.Commission), Number(e.Fees), Number(e.AccruedInterest), Number(e.Net));
+        }
+        else
+        {
+            book.Blotter.Write(renderedBlotterRow);
+        }
         if (e.EventType == "TradeCaptured")
         {
             book.VolumesByMarket[e.Mic] = book.VolumesByMarket.GetValueOrDefault(e.Mic) + 1;

@@ -1,0 +1,495 @@
+using System.Buffers;
+using System.Globalization;
+using System.Runtime.InteropServices;
+using System.Security.Cryptography;
+using ServerlessBackOffice.Domain.Ledger;
+using ServerlessBackOffice.Domain.Risk;
+
+namespace ServerlessBackOffice.Domain.Reports;
+
+/// <summary>
+/// How the builder keeps up with a million-trade day: records are copied into batches as they are added; each full batch is
+/// decoded on the thread pool (SHA-256, the inputs row, and a <see cref="System.Text.Json.Utf8JsonReader"/> pass over the
+/// journal entries, trade events and OMS replies, rendering the blotter row), several batches at once; the decoded batches
+/// are then folded into the day strictly one after another, in the order the records were added. Decoding is pure — it reads
+/// nothing the fold writes — so the files are the same bytes whatever the number of threads; a record the fast readers do
+/// not accept exactly as the reference readers would is folded by the reference readers, from its bytes.
+/// </summary>
+public sealed partial class DayReportBuilder
+{
+    // A batch is a few thousand records or a few megabytes; a few batches in flight keep both cores busy and bound memory.
+    private const int DefaultBatchRecords = 4096;
+    private const int BatchBytes = 4 << 20;
+    private const int MaxBatchesInFlight = 6;
+
+    private readonly Queue<Task> _inFlight = new();
+    private Task _foldTail = Task.CompletedTask;
+    private RecordBatch? _batch;
+    private string? _lastFolder;
+
+    /// <summary>
+    /// Records per batch. A day smaller than one batch is decoded and folded on the caller's thread at <see cref="Complete"/>;
+    /// tests set it low to run the threaded path on small days.
+    /// </summary>
+    internal int BatchRecords { get; init; } = DefaultBatchRecords;
+
+    /// <summary>False reads every record with the reference readers: tests compare the two paths' files byte for byte.</summary>
+    internal bool UseFastReaders { get; init; } = true;
+
+    private enum RecordKind
+    {
+        TradeEvent,
+        JournalEntry,
+        OmsReply,
+        Risk,
+        Evidence,
+        Unknown,
+    }
+
+    private void Enqueue(string name, ReadOnlySpan<byte> content, byte[]? sha256)
+    {
+        ThrowIfFoldFailed();
+        var extra = sha256?.Length ?? 0;
+        if (_batch is { } current && (current.Count == BatchRecords || (current.Count > 0 && current.Used + content.Length + extra > current.Bytes.Length)))
+        {
+            Submit(current);
+            _batch = null;
+        }
+
+        var batch = _batch ??= new RecordBatch(Math.Max(BatchRecords, 1), content.Length + extra);
+        batch.EnsureBytes(content.Length + extra);
+        ref var item = ref batch.Items[batch.Count++];
+        item = default;
+        item.Name = name;
+        item.Offset = batch.Used;
+        item.Length = content.Length;
+        content.CopyTo(batch.Bytes.AsSpan(batch.Used));
+        batch.Used += content.Length;
+        item.GivenHashLength = -1;
+        if (sha256 is not null)
+        {
+            // The caller may reuse its hash array once Add returns: keep a copy with the content.
+            item.GivenHashLength = sha256.Length;
+            sha256.CopyTo(batch.Bytes.AsSpan(batch.Used));
+            batch.Used += sha256.Length;
+        }
+    }
+
+    // Decodes the batch on the thread pool, then folds it once every earlier batch is folded.
+    private void Submit(RecordBatch batch)
+    {
+        var decoded = Task.Run(() => Decode(batch));
+        var previous = _foldTail;
+        _foldTail = Task.WhenAll(previous, decoded).ContinueWith(
+            done =>
+            {
+                done.GetAwaiter().GetResult();
+                Fold(batch);
+                batch.Release();
+            },
+            CancellationToken.None,
+            TaskContinuationOptions.DenyChildAttach,
+            TaskScheduler.Default);
+        _inFlight.Enqueue(_foldTail);
+        while (_inFlight.Count > MaxBatchesInFlight)
+        {
+            _inFlight.Dequeue().GetAwaiter().GetResult();
+        }
+    }
+
+    private void ThrowIfFoldFailed()
+    {
+        if (_foldTail.IsFaulted)
+        {
+            _foldTail.GetAwaiter().GetResult();
+        }
+    }
+
+    // Every record added so far is folded when this returns: the last, partial batch on the caller's thread.
+    private void Drain()
+    {
+        _foldTail.GetAwaiter().GetResult();
+        _inFlight.Clear();
+        if (_batch is { } last)
+        {
+            _batch = null;
+            Decode(last);
+            Fold(last);
+            last.Release();
+        }
+    }
+
+    private RecordKind Classify(string name)
+    {
+        if (name.StartsWith(_tradeEventsPrefix, StringComparison.Ordinal))
+        {
+            return RecordKind.TradeEvent;
+        }
+
+        if (name.StartsWith("ledger/", StringComparison.Ordinal))
+        {
+            return RecordKind.JournalEntry;
+        }
+
+        if (name.StartsWith(_omsRepliesPrefix, StringComparison.Ordinal))
+        {
+            return RecordKind.OmsReply;
+        }
+
+        if (name.StartsWith(RiskMarketData.RecordFolder, StringComparison.Ordinal))
+        {
+            return RecordKind.Risk;
+        }
+
+        return name.StartsWith("outbound/", StringComparison.Ordinal) || name.StartsWith("inbound/", StringComparison.Ordinal) || name.StartsWith("state/", StringComparison.Ordinal)
+            ? RecordKind.Evidence
+            : RecordKind.Unknown;
+    }
+
+    // Pure: reads the batch's bytes and the builder's immutable configuration (books, decoders, folders), writes only the batch.
+    private void Decode(RecordBatch batch)
+    {
+        var text = batch.Text;
+        Span<byte> hash = stackalloc byte[SHA256.HashSizeInBytes];
+        for (var i = 0; i < batch.Count; i++)
+        {
+            ref var item = ref batch.Items[i];
+            var content = batch.Bytes.AsSpan(item.Offset, item.Length);
+
+            // The inputs row: "record,<name>,<size>,<sha256>", as Csv.WriteRow writes it.
+            item.InputsStart = text.Length;
+            text.Append("record,");
+            text.AppendCsvField(item.Name);
+            text.Append(',');
+            text.Append(item.Length);
+            text.Append(',');
+            if (item.GivenHashLength >= 0)
+            {
+                text.AppendHexLower(batch.Bytes.AsSpan(item.Offset + item.Length, item.GivenHashLength));
+            }
+            else
+            {
+                SHA256.HashData(content, hash);
+                text.AppendHexLower(hash);
+            }
+
+            text.Append("\r\n");
+            item.InputsLength = text.Length - item.InputsStart;
+
+            item.Kind = Classify(item.Name);
+            switch (UseFastReaders ? item.Kind : RecordKind.Unknown)
+            {
+                case RecordKind.TradeEvent:
+                    if (FastRecordReaders.TryReadTradeEvent(content, _decoders, out var fact))
+                    {
+                        item.Decoded = fact;
+                        if (_books.ContainsKey(fact!.BookId))
+                        {
+                            item.RowStart = text.Length;
+                            AppendBlotterRow(text, fact);
+                            item.RowLength = text.Length - item.RowStart;
+                        }
+                    }
+
+                    break;
+                case RecordKind.JournalEntry:
+                    item.Decoded = FastRecordReaders.TryReadJournalEntry(content);
+                    break;
+                case RecordKind.OmsReply:
+                    item.Decoded = FastRecordReaders.TryReadOmsReplyOutcome(content);
+                    break;
+            }
+        }
+    }
+
+    // Applies the batch's records to the day, in order; the reference readers take every record the fast ones left undecoded.
+    private void Fold(RecordBatch batch)
+    {
+        var text = batch.Text.Chars;
+        for (var i = 0; i < batch.Count; i++)
+        {
+            ref var item = ref batch.Items[i];
+            var name = item.Name;
+            var inputsRow = text.AsSpan(item.InputsStart, item.InputsLength);
+            foreach (var book in _books.Values)
+            {
+                book.Inputs.Write(inputsRow);
+            }
+
+            var content = batch.Bytes.AsSpan(item.Offset, item.Length);
+            switch (item.Kind)
+            {
+                case RecordKind.TradeEvent when item.Decoded is TradeEventFact fact:
+                    OnTradeEvent(fact, text.AsSpan(item.RowStart, item.RowLength));
+                    break;
+                case RecordKind.TradeEvent:
+                    ReadEvent(name, content);
+                    break;
+                case RecordKind.JournalEntry when item.Decoded is DecodedJournalEntry entry:
+                    FoldJournalEntry(entry);
+                    break;
+                case RecordKind.JournalEntry:
+                    ReadJournalEntry(name, content);
+                    break;
+                case RecordKind.OmsReply when item.Decoded is string outcome:
+                    _omsOutcomes[outcome] = _omsOutcomes.GetValueOrDefault(outcome) + 1;
+                    break;
+                case RecordKind.OmsReply:
+                    ReadOmsReply(name, content);
+                    break;
+                case RecordKind.Risk:
+                    if (_risk.Read(name, content) is { } problem)
+                    {
+                        _notUnderstood.Add((name, problem));
+                    }
+
+                    break;
+                case RecordKind.Evidence:
+                    CountEvidence(name, content);
+                    break;
+                default:
+                    _notUnderstood.Add((name, "unknown record folder"));
+                    break;
+            }
+        }
+    }
+
+    private void CountEvidence(string name, ReadOnlySpan<byte> content)
+    {
+        if (name.StartsWith(ReconciliationStatePrefix, StringComparison.Ordinal))
+        {
+            ReadReconciliationRecord(name, content);
+        }
+
+        // Confirmations, instructions, inbound messages and state renderings are evidence, not report inputs: counted only.
+        // Records arrive in name order, so a folder's records are consecutive: its name is allocated once, not per record.
+        var first = name.IndexOf('/');
+        var second = name.IndexOf('/', first + 1);
+        var folder = second < 0 ? name.AsSpan() : name.AsSpan(0, second);
+        if (_lastFolder is null || !folder.SequenceEqual(_lastFolder))
+        {
+            _lastFolder = folder.ToString();
+        }
+
+        _folderCounts[_lastFolder] = _folderCounts.GetValueOrDefault(_lastFolder) + 1;
+        if (name.StartsWith(_omsInboundPrefix, StringComparison.Ordinal))
+        {
+            _omsInbound++;
+        }
+    }
+
+    private void FoldJournalEntry(DecodedJournalEntry entry)
+    {
+        var trade = Trade(entry.TradeId);
+        var lines = entry.Lines;
+        foreach (var line in lines)
+        {
+            if (line.Kind is AccountKind.PositionPending or AccountKind.PositionSettled)
+            {
+                trade.LedgerQuantity += line.Amount;
+            }
+        }
+
+        trade.Book ??= Intern(entry.Book);
+        if (!_books.TryGetValue(entry.Book, out var book))
+        {
+            return;
+        }
+
+        book.Entries++;
+        if (!entry.IsBalanced)
+        {
+            book.Unbalanced.Add(entry.JournalId);
+        }
+
+        foreach (var line in lines)
+        {
+            book.Postings++;
+            ref var balance = ref CollectionsMarshal.GetValueRefOrAddDefault(book.Balances, new LedgerAccount(line.Book, line.Kind, line.Owner, line.Asset), out _);
+            balance += line.Amount;
+            ref var byAsset = ref CollectionsMarshal.GetValueRefOrAddDefault(book.ByAsset, line.Asset, out _);
+            byAsset = line.Amount >= 0 ? (byAsset.Debits + line.Amount, byAsset.Credits) : (byAsset.Debits, byAsset.Credits - line.Amount);
+        }
+    }
+
+    // The blotter row exactly as OnTradeEvent writes it with Csv.WriteRow.
+    private static void AppendBlotterRow(CharBuffer text, TradeEventFact e)
+    {
+        text.AppendCsvField(e.TradeId);
+        text.Append(',');
+        text.Append(e.Version);
+        text.Append(',');
+        text.AppendCsvField(e.EventType);
+        text.Append(',');
+        text.AppendCsvField(e.Status);
+        text.Append(',');
+        text.AppendCsvField(e.Account);
+        text.Append(',');
+        text.AppendCsvField(e.Side);
+        text.Append(',');
+        text.AppendCsvField(e.Isin);
+        text.Append(',');
+        text.AppendCsvField(e.AssetClass);
+        text.Append(',');
+        text.AppendCsvField(e.Mic);
+        text.Append(',');
+        text.Append(e.Quantity);
+        text.Append(',');
+        text.Append(e.Price);
+        text.Append(',');
+        text.AppendCsvField(e.PriceType);
+        text.Append(',');
+        text.AppendCsvField(e.Currency);
+        text.Append(',');
+        text.AppendCsvField(e.CounterpartyLei);
+        text.Append(',');
+        text.AppendCsvField(e.ExecutionTimestamp);
+        text.Append(',');
+        text.Append(e.TradeDate);
+        text.Append(',');
+        text.Append(e.SettlementDate);
+        text.Append(',');
+        text.Append(e.Gross);
+        text.Append(',');
+        text.Append(e.Commission);
+        text.Append(',');
+        text.Append(e.Fees);
+        text.Append(',');
+        text.Append(e.AccruedInterest);
+        text.Append(',');
+        text.Append(e.Net);
+        text.Append("\r\n");
+    }
+
+    private struct BatchItem
+    {
+        public string Name;
+        public int Offset;
+        public int Length;
+        public int GivenHashLength;
+        public int InputsStart;
+        public int InputsLength;
+        public RecordKind Kind;
+        public object? Decoded;
+        public int RowStart;
+        public int RowLength;
+    }
+
+    private sealed class RecordBatch(int records, int firstRecordBytes)
+    {
+        public BatchItem[] Items { get; } = new BatchItem[records];
+
+        public byte[] Bytes { get; private set; } = ArrayPool<byte>.Shared.Rent(Math.Max(BatchBytes, firstRecordBytes));
+
+        public int Used { get; set; }
+
+        public int Count { get; set; }
+
+        public CharBuffer Text { get; } = new();
+
+        public void EnsureBytes(int more)
+        {
+            if (Used + more <= Bytes.Length)
+            {
+                return;
+            }
+
+            var larger = ArrayPool<byte>.Shared.Rent(Used + more);
+            Bytes.AsSpan(0, Used).CopyTo(larger);
+            ArrayPool<byte>.Shared.Return(Bytes);
+            Bytes = larger;
+        }
+
+        public void Release()
+        {
+            ArrayPool<byte>.Shared.Return(Bytes);
+            Bytes = [];
+            Text.Release();
+            Array.Clear(Items);
+        }
+    }
+}
+
+/// <summary>A growable run of characters, rented from the pool: the rows a batch renders before they are written.</summary>
+internal sealed class CharBuffer
+{
+    public char[] Chars { get; private set; } = ArrayPool<char>.Shared.Rent(1 << 16);
+
+    public int Length { get; private set; }
+
+    public void Append(char value)
+    {
+        Ensure(1);
+        Chars[Length++] = value;
+    }
+
+    public void Append(ReadOnlySpan<char> value)
+    {
+        Ensure(value.Length);
+        value.CopyTo(Chars.AsSpan(Length));
+        Length += value.Length;
+    }
+
+    public void Append(long value)
+    {
+        Ensure(20);
+        value.TryFormat(Chars.AsSpan(Length), out var written, default, CultureInfo.InvariantCulture);
+        Length += written;
+    }
+
+    public void Append(decimal value)
+    {
+        Ensure(32);
+        value.TryFormat(Chars.AsSpan(Length), out var written, default, CultureInfo.InvariantCulture);
+        Length += written;
+    }
+
+    public void Append(DateOnly value)
+    {
+        Ensure(16);
+        value.TryFormat(Chars.AsSpan(Length), out var written, "yyyy-MM-dd", CultureInfo.InvariantCulture);
+        Length += written;
+    }
+
+    public void AppendHexLower(ReadOnlySpan<byte> bytes)
+    {
+        Ensure(bytes.Length * 2);
+        Convert.TryToHexStringLower(bytes, Chars.AsSpan(Length), out var written);
+        Length += written;
+    }
+
+    /// <summary>One CSV field as <see cref="Csv.WriteRow(TextWriter, string?[])"/> writes it: quoted only when it must be.</summary>
+    public void AppendCsvField(string? field)
+    {
+        field ??= string.Empty;
+        if (field.AsSpan().IndexOfAny(",\"\r\n") < 0)
+        {
+            Append(field.AsSpan());
+            return;
+        }
+
+        Append('"');
+        Append(field.Replace("\"", "\"\"", StringComparison.Ordinal).AsSpan());
+        Append('"');
+    }
+
+    public void Release()
+    {
+        ArrayPool<char>.Shared.Return(Chars);
+        Chars = [];
+        Length = 0;
+    }
+
+    private void Ensure(int more)
+    {
+        if (Length + more <= Chars.Length)
+        {
+            return;
+        }
+
+        var larger = ArrayPool<char>.Shared.Rent(Math.Max(Chars.Length * 2, Length + more));
+        Chars.AsSpan(0, Length).CopyTo(larger);
+        ArrayPool<char>.Shared.Return(Chars);
+        Chars = larger;
+    }
+}

@@ -1,0 +1,719 @@
+using System.Buffers;
+using System.Globalization;
+using System.Text;
+using System.Text.Json;
+using System.Text.Unicode;
+using ServerlessBackOffice.Domain.Ledger;
+
+namespace ServerlessBackOffice.Domain.Reports;
+
+/// <summary>A journal entry as the reports fold it: what <see cref="JournalEntryJson.TryDeserialize"/> reads, without the rest.</summary>
+internal sealed record DecodedJournalEntry(string JournalId, string Book, string TradeId, DecodedJournalLine[] Lines, bool IsBalanced);
+
+/// <summary>One line of a <see cref="DecodedJournalEntry"/>.</summary>
+internal readonly record struct DecodedJournalLine(string Book, AccountKind Kind, string Owner, string Asset, decimal Amount);
+
+/// <summary>
+/// Single-pass <see cref="Utf8JsonReader"/> readers for the three record kinds a day holds a million of each (journal
+/// entries, trade events, OMS replies). Each accepts a record only when the reference reader (<see cref="JournalEntryJson"/>,
+/// the event envelope and <see cref="TradeEventDecoder"/>, the OMS reply fields) would accept it and would read the same
+/// values; anything else — a missing or malformed field, a duplicate property, an escaped name, a number where a string is
+/// expected — returns null, and the builder reads that record with the reference reader, which names the problem. So the
+/// reports are the same bytes either way. Repeated strings (books, accounts, ISINs, currencies) are interned per thread.
+/// </summary>
+internal static class FastRecordReaders
+{
+    private const NumberStyles AmountStyles = NumberStyles.AllowLeadingSign | NumberStyles.AllowDecimalPoint;
+
+    private static readonly NameTable JournalFields = new("journalId", "book", "kind", "valueDate", "tradeId", "description", "lines", "reverses", "originalValueDate");
+    private static readonly NameTable LineFields = new("book", "kind", "owner", "asset", "amount");
+    private static readonly NameTable EnvelopeFields = new("applicationProperties", "subject", "body");
+    private static readonly NameTable TradeFields = new(
+        "eventId", "tradeId", "version", "status", "bookId", "account", "side", "isin", "assetClass", "mic", "quantity", "price", "priceType",
+        "currency", "counterpartyLei", "executionTimestamp", "tradeDate", "settlementDate", "gross", "commission", "fees", "accruedInterest", "net");
+
+    private static readonly NameTable EntryKinds = new(Enum.GetNames<EntryKind>());
+    private static readonly NameTable AccountKinds = new(Enum.GetNames<AccountKind>());
+
+    /// <summary>Reads a journal entry, or returns null for the reference reader to read.</summary>
+    public static DecodedJournalEntry? TryReadJournalEntry(ReadOnlySpan<byte> content)
+    {
+        try
+        {
+            var r = new Utf8JsonReader(content);
+            if (!r.Read() || r.TokenType != JsonTokenType.StartObject)
+            {
+                return null;
+            }
+
+            string? journalId = null, book = null, tradeId = null;
+            List<(string? Book, AccountKind Kind, string Owner, string Asset, decimal Amount)>? lines = null;
+            var seen = 0;
+            while (r.Read() && r.TokenType != JsonTokenType.EndObject)
+            {
+                var field = FieldOf(ref r, JournalFields, ref seen);
+                switch (field)
+                {
+                    case Duplicate:
+                        return null;
+                    case Unknown:
+                        r.Skip();
+                        continue;
+                }
+
+                r.Read();
+                switch (field)
+                {
+                    case 0 when TryText(ref r, intern: false, out var text):
+                        journalId = text;
+                        break;
+                    case 1 when TryText(ref r, intern: true, out var text):
+                        book = text;
+                        break;
+                    case 2 when r.TokenType == JsonTokenType.String && !r.ValueIsEscaped && EntryKinds.Find(r.ValueSpan) >= 0:
+                    case 3 when IsDate(ref r):
+                    case 5 when r.TokenType == JsonTokenType.String:
+                    case 7 when r.TokenType == JsonTokenType.String:
+                    case 8 when IsDate(ref r):
+                        break;
+                    case 4 when TryText(ref r, intern: false, out var text):
+                        tradeId = text;
+                        break;
+                    case 6 when r.TokenType == JsonTokenType.StartArray:
+                        lines = ReadLines(ref r);
+                        if (lines is null)
+                        {
+                            return null;
+                        }
+
+                        break;
+                    default:
+                        return null;
+                }
+            }
+
+            // journalId, book, kind, valueDate, tradeId, description and lines are required.
+            if ((seen & 0b1111111) != 0b1111111 || journalId is null || book is null || tradeId is null || lines is null)
+            {
+                return null;
+            }
+
+            var decoded = new DecodedJournalLine[lines.Count];
+            for (var i = 0; i < decoded.Length; i++)
+            {
+                var (lineBook, kind, owner, asset, amount) = lines[i];
+                decoded[i] = new DecodedJournalLine(lineBook ?? book, kind, owner, asset, amount);
+            }
+
+            return new DecodedJournalEntry(journalId, book, tradeId, decoded, IsBalanced(decoded));
+        }
+        catch (JsonException)
+        {
+            return null;
+        }
+    }
+
+    /// <summary>
+    /// Reads a TradeCaptured, TradeAmended or TradeCancelled envelope whose decoder is the standard <see cref="TradeEventDecoder"/>,
+    /// or returns false for the reference reader to read.
+    /// </summary>
+    public static bool TryReadTradeEvent(ReadOnlySpan<byte> content, IReadOnlyDictionary<string, EventDecoder> decoders, out TradeEventFact? fact)
+    {
+        fact = null;
+        try
+        {
+            var r = new Utf8JsonReader(content);
+            if (!r.Read() || r.TokenType != JsonTokenType.StartObject)
+            {
+                return false;
+            }
+
+            string? fromProperties = null, subject = null;
+            var bodyStart = -1L;
+            var bodyEnd = -1L;
+            var seen = 0;
+            while (r.Read() && r.TokenType != JsonTokenType.EndObject)
+            {
+                var field = FieldOf(ref r, EnvelopeFields, ref seen);
+                switch (field)
+                {
+                    case Duplicate:
+                        return false;
+                    case Unknown:
+                        r.Skip();
+                        continue;
+                }
+
+                r.Read();
+                switch (field)
+                {
+                    case 0 when r.TokenType == JsonTokenType.StartObject:
+                        if (!TryReadEventType(ref r, out fromProperties))
+                        {
+                            return false;
+                        }
+
+                        break;
+                    case 1:
+                        subject = OptionalText(ref r);
+                        break;
+                    case 2 when r.TokenType == JsonTokenType.StartObject:
+                        // The body is decoded inline when the event type is already final (applicationProperties came first,
+                        // as the archive writes envelopes); otherwise it is read again once the whole envelope is known.
+                        if (fromProperties is not null)
+                        {
+                            if (DecoderFor(fromProperties, decoders) is not { } known || !TryReadTradeBody(ref r, known.EventType, out fact))
+                            {
+                                return false;
+                            }
+                        }
+                        else
+                        {
+                            bodyStart = r.TokenStartIndex;
+                            r.Skip();
+                            bodyEnd = r.BytesConsumed;
+                        }
+
+                        break;
+                    default:
+                        return false;
+                }
+            }
+
+            if ((seen & 0b100) == 0)
+            {
+                return false;
+            }
+
+            var eventType = fromProperties ?? subject;
+            if (eventType is null || DecoderFor(eventType, decoders) is not { } decoder)
+            {
+                fact = null;
+                return false;
+            }
+
+            if (fact is null)
+            {
+                var body = new Utf8JsonReader(content[(int)bodyStart..(int)bodyEnd]);
+                body.Read();
+                if (!TryReadTradeBody(ref body, decoder.EventType, out fact))
+                {
+                    return false;
+                }
+            }
+
+            return fact is not null;
+        }
+        catch (JsonException)
+        {
+            fact = null;
+            return false;
+        }
+    }
+
+    /// <summary>
+    /// Reads an OMS reply's outcome when it is one the reports only count (not rejected, dead-lettered or stale, whose
+    /// details the reference reader lists), or returns null.
+    /// </summary>
+    public static string? TryReadOmsReplyOutcome(ReadOnlySpan<byte> content)
+    {
+        try
+        {
+            var r = new Utf8JsonReader(content);
+            if (!r.Read() || r.TokenType != JsonTokenType.StartObject)
+            {
+                return null;
+            }
+
+            string? outcome = null;
+            var bodySeen = false;
+            while (r.Read() && r.TokenType != JsonTokenType.EndObject)
+            {
+                if (r.ValueIsEscaped)
+                {
+                    return null;
+                }
+
+                if (!r.ValueTextEquals("body"u8))
+                {
+                    r.Skip();
+                    continue;
+                }
+
+                r.Read();
+                if (bodySeen || r.TokenType != JsonTokenType.StartObject)
+                {
+                    return null;
+                }
+
+                bodySeen = true;
+                var outcomeSeen = false;
+                while (r.Read() && r.TokenType != JsonTokenType.EndObject)
+                {
+                    if (r.ValueIsEscaped)
+                    {
+                        return null;
+                    }
+
+                    if (!r.ValueTextEquals("outcome"u8))
+                    {
+                        r.Skip();
+                        continue;
+                    }
+
+                    r.Read();
+                    if (outcomeSeen || !TryText(ref r, intern: true, out var text))
+                    {
+                        return null;
+                    }
+
+                    outcomeSeen = true;
+                    outcome = text;
+                }
+            }
+
+            return bodySeen && outcome is not null and not ("rejected" or "deadLettered" or "stale") ? outcome : null;
+        }
+        catch (JsonException)
+        {
+            return null;
+        }
+    }
+
+    private static TradeEventDecoder? DecoderFor(string eventType, IReadOnlyDictionary<string, EventDecoder> decoders) =>
+        decoders.TryGetValue(eventType, out var decoder) ? decoder as TradeEventDecoder : null;
+
+    // applicationProperties.eventType: a non-empty string, or null (then the subject names the event).
+    private static bool TryReadEventType(ref Utf8JsonReader r, out string? eventType)
+    {
+        eventType = null;
+        var seen = false;
+        while (r.Read() && r.TokenType != JsonTokenType.EndObject)
+        {
+            if (r.ValueIsEscaped)
+            {
+                return false;
+            }
+
+            if (!r.ValueTextEquals("eventType"u8))
+            {
+                r.Skip();
+                continue;
+            }
+
+            if (seen)
+            {
+                return false;
+            }
+
+            seen = true;
+            r.Read();
+            eventType = OptionalText(ref r);
+        }
+
+        return true;
+    }
+
+    private static bool TryReadTradeBody(ref Utf8JsonReader r, string eventType, out TradeEventFact? fact)
+    {
+        fact = null;
+        var texts = new string?[16];
+        long version = 0;
+        Span<decimal> amounts = stackalloc decimal[6];
+        DateOnly tradeDate = default, settlementDate = default;
+        DateTimeOffset executedAt = default;
+        var fees = 0m;
+        var seen = 0;
+        while (r.Read() && r.TokenType != JsonTokenType.EndObject)
+        {
+            var field = FieldOf(ref r, TradeFields, ref seen);
+            switch (field)
+            {
+                case Duplicate:
+                    return false;
+                case Unknown:
+                    r.Skip();
+                    continue;
+            }
+
+            r.Read();
+            switch (field)
+            {
+                case 0 or 1 when TryText(ref r, intern: false, out var text):
+                    texts[field] = text;
+                    break;
+                case >= 3 and <= 9 when TryText(ref r, intern: true, out var text):
+                    texts[field] = text;
+                    break;
+                case >= 12 and <= 14 when TryText(ref r, intern: true, out var text):
+                    texts[field] = text;
+                    break;
+                case 15 when TryText(ref r, intern: false, out var text)
+                             && DateTimeOffset.TryParse(text, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal | DateTimeStyles.AdjustToUniversal, out executedAt):
+                    texts[field] = text;
+                    break;
+                case 2 when r.TokenType == JsonTokenType.Number && r.TryGetInt64(out version):
+                    break;
+                case 10 or 11 when TryAmount(ref r, out amounts[field - 10]):
+                    break;
+                case 18 or 19 when TryAmount(ref r, out amounts[field - 16]):
+                    break;
+                case 21 or 22 when TryAmount(ref r, out amounts[field - 17]):
+                    break;
+                case 16 when TryDate(ref r, out tradeDate):
+                    break;
+                case 17 when TryDate(ref r, out settlementDate):
+                    break;
+                case 20:
+                    if (!TrySumFees(ref r, out fees))
+                    {
+                        return false;
+                    }
+
+                    break;
+                default:
+                    return false;
+            }
+        }
+
+        // Every field but fees is required.
+        const int required = ((1 << 23) - 1) & ~(1 << 20);
+        if ((seen & required) != required)
+        {
+            return false;
+        }
+
+        fact = new TradeEventFact(
+            texts[0]!, eventType, texts[1]!, version, texts[3]!, texts[4]!, texts[5]!, texts[6]!, texts[7]!, texts[8]!, texts[9]!,
+            amounts[0], amounts[1], texts[12]!, texts[13]!, texts[14]!, texts[15]!, executedAt, tradeDate, settlementDate,
+            amounts[2], amounts[3], fees, amounts[4], amounts[5]);
+        return true;
+    }
+
+    // EventFields.SumOf("fees", "amount"): 0 when absent or not an array; every element an object with a decimal amount.
+    private static bool TrySumFees(ref Utf8JsonReader r, out decimal sum)
+    {
+        sum = 0m;
+        if (r.TokenType != JsonTokenType.StartArray)
+        {
+            r.Skip();
+            return true;
+        }
+
+        while (r.Read() && r.TokenType != JsonTokenType.EndArray)
+        {
+            if (r.TokenType != JsonTokenType.StartObject)
+            {
+                return false;
+            }
+
+            decimal? amount = null;
+            while (r.Read() && r.TokenType != JsonTokenType.EndObject)
+            {
+                if (r.ValueIsEscaped)
+                {
+                    return false;
+                }
+
+                if (!r.ValueTextEquals("amount"u8))
+                {
+                    r.Skip();
+                    continue;
+                }
+
+                r.Read();
+                if (amount is not null || !TryAmount(ref r, out var value))
+                {
+                    return false;
+                }
+
+                amount = value;
+            }
+
+            if (amount is null)
+            {
+                return false;
+            }
+
+            sum += amount.Value;
+        }
+
+        return true;
+    }
+
+    private static List<(string? Book, AccountKind Kind, string Owner, string Asset, decimal Amount)>? ReadLines(ref Utf8JsonReader r)
+    {
+        var lines = new List<(string?, AccountKind, string, string, decimal)>(8);
+        while (r.Read() && r.TokenType != JsonTokenType.EndArray)
+        {
+            if (r.TokenType != JsonTokenType.StartObject)
+            {
+                return null;
+            }
+
+            string? book = null, owner = null, asset = null;
+            var kind = -1;
+            var amount = 0m;
+            var seen = 0;
+            while (r.Read() && r.TokenType != JsonTokenType.EndObject)
+            {
+                var field = FieldOf(ref r, LineFields, ref seen);
+                switch (field)
+                {
+                    case Duplicate:
+                        return null;
+                    case Unknown:
+                        r.Skip();
+                        continue;
+                }
+
+                r.Read();
+                switch (field)
+                {
+                    case 0 when TryText(ref r, intern: true, out var text):
+                        book = text;
+                        break;
+                    case 1 when r.TokenType == JsonTokenType.String && !r.ValueIsEscaped && (kind = AccountKinds.Find(r.ValueSpan)) >= 0:
+                        break;
+                    case 2 when TryText(ref r, intern: true, out var text):
+                        owner = text;
+                        break;
+                    case 3 when TryText(ref r, intern: true, out var text):
+                        asset = text;
+                        break;
+                    case 4 when TryAmount(ref r, out amount):
+                        break;
+                    default:
+                        return null;
+                }
+            }
+
+            if (kind < 0 || owner is null || asset is null || (seen & 0b10000) == 0)
+            {
+                return null;
+            }
+
+            lines.Add((book, (AccountKind)kind, owner, asset, amount));
+        }
+
+        return lines;
+    }
+
+    // JournalEntry.IsBalanced, on the decoded lines: per asset (ordinal), the amounts sum to zero.
+    private static bool IsBalanced(DecodedJournalLine[] lines)
+    {
+        Span<bool> seen = lines.Length <= 64 ? stackalloc bool[lines.Length] : new bool[lines.Length];
+        for (var i = 0; i < lines.Length; i++)
+        {
+            if (seen[i])
+            {
+                continue;
+            }
+
+            var asset = lines[i].Asset;
+            var sum = 0m;
+            for (var j = i; j < lines.Length; j++)
+            {
+                if (!seen[j] && string.Equals(lines[j].Asset, asset, StringComparison.Ordinal))
+                {
+                    sum += lines[j].Amount;
+                    seen[j] = true;
+                }
+            }
+
+            if (sum != 0m)
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
+
+    private const int Unknown = -1;
+    private const int Duplicate = -2;
+
+    // The index of the property the reader is on, Unknown, or Duplicate (also for an escaped name, which the reference reader
+    // would unescape: left to it).
+    private static int FieldOf(ref Utf8JsonReader r, NameTable names, ref int seen)
+    {
+        if (r.ValueIsEscaped)
+        {
+            return Duplicate;
+        }
+
+        var field = names.Find(r.ValueSpan);
+        if (field < 0)
+        {
+            return Unknown;
+        }
+
+        if ((seen & (1 << field)) != 0)
+        {
+            return Duplicate;
+        }
+
+        seen |= 1 << field;
+        return field;
+    }
+
+    // EventFields.Text / JournalEntryJson.Text: a non-empty string.
+    private static bool TryText(ref Utf8JsonReader r, bool intern, out string value)
+    {
+        value = string.Empty;
+        if (r.TokenType != JsonTokenType.String)
+        {
+            return false;
+        }
+
+        if (r.ValueIsEscaped)
+        {
+            value = r.GetString()!;
+            return value.Length > 0;
+        }
+
+        var span = r.ValueSpan;
+        return !span.IsEmpty && (intern ? Utf8Strings.TryIntern(span, out value) : Utf8Strings.TryCreate(span, out value));
+    }
+
+    // EventFields.OptionalText: a non-empty string, or null for anything else.
+    private static string? OptionalText(ref Utf8JsonReader r)
+    {
+        if (r.TokenType is JsonTokenType.StartObject or JsonTokenType.StartArray)
+        {
+            r.Skip();
+            return null;
+        }
+
+        if (r.TokenType != JsonTokenType.String)
+        {
+            return null;
+        }
+
+        if (!TryText(ref r, intern: true, out var value))
+        {
+            if (value.Length == 0 && (r.ValueIsEscaped || r.ValueSpan.IsEmpty))
+            {
+                return null;
+            }
+
+            throw new JsonException("not UTF-8");
+        }
+
+        return value;
+    }
+
+    private static bool TryAmount(ref Utf8JsonReader r, out decimal amount)
+    {
+        amount = 0m;
+        return r.TokenType == JsonTokenType.String && !r.ValueIsEscaped && decimal.TryParse(r.ValueSpan, AmountStyles, CultureInfo.InvariantCulture, out amount);
+    }
+
+    private static bool IsDate(ref Utf8JsonReader r) => TryDate(ref r, out _);
+
+    private static bool TryDate(ref Utf8JsonReader r, out DateOnly date)
+    {
+        date = default;
+        if (r.TokenType != JsonTokenType.String || r.ValueIsEscaped || r.ValueSpan.Length != 10)
+        {
+            return false;
+        }
+
+        Span<char> chars = stackalloc char[10];
+        return Utf8.ToUtf16(r.ValueSpan, chars, out _, out var written, replaceInvalidSequences: false) == OperationStatus.Done
+            && DateOnly.TryParseExact(chars[..written], "yyyy-MM-dd", CultureInfo.InvariantCulture, DateTimeStyles.None, out date);
+    }
+
+    // A few dozen ASCII property names, found by length then content: no string is made to look a name up.
+    private sealed class NameTable
+    {
+        private readonly byte[][] _names;
+        private readonly int[][] _byLength;
+
+        public NameTable(params string[] names)
+        {
+            _names = [.. names.Select(n => Encoding.UTF8.GetBytes(n))];
+            var longest = _names.Max(n => n.Length);
+            _byLength = new int[longest + 1][];
+            for (var length = 0; length <= longest; length++)
+            {
+                _byLength[length] = [.. Enumerable.Range(0, _names.Length).Where(i => _names[i].Length == length)];
+            }
+        }
+
+        public int Find(ReadOnlySpan<byte> name)
+        {
+            if (name.Length >= _byLength.Length)
+            {
+                return -1;
+            }
+
+            foreach (var i in _byLength[name.Length])
+            {
+                if (name.SequenceEqual(_names[i]))
+                {
+                    return i;
+                }
+            }
+
+            return -1;
+        }
+    }
+}
+
+/// <summary>Strings made from UTF-8, the repeated ones interned per thread (a bounded cache: a few hundred accounts, ISINs, books).</summary>
+internal static class Utf8Strings
+{
+    private const int MaxInternedLength = 128;
+    private const int MaxInterned = 1 << 16;
+
+    [ThreadStatic]
+    private static Dictionary<string, string>? t_interned;
+
+    /// <summary>The interned string of valid UTF-8; false for invalid UTF-8 (left to the reference reader).</summary>
+    public static bool TryIntern(ReadOnlySpan<byte> utf8, out string value)
+    {
+        if (utf8.Length > MaxInternedLength)
+        {
+            return TryCreate(utf8, out value);
+        }
+
+        Span<char> chars = stackalloc char[MaxInternedLength];
+        if (Utf8.ToUtf16(utf8, chars, out _, out var written, replaceInvalidSequences: false) != OperationStatus.Done)
+        {
+            value = string.Empty;
+            return false;
+        }
+
+        var interned = t_interned ??= new Dictionary<string, string>(StringComparer.Ordinal);
+        var lookup = interned.GetAlternateLookup<ReadOnlySpan<char>>();
+        if (lookup.TryGetValue(chars[..written], out var existing))
+        {
+            value = existing;
+            return true;
+        }
+
+        // Bounded: values that never repeat (ids) must not grow the cache without limit.
+        if (interned.Count >= MaxInterned)
+        {
+            interned.Clear();
+        }
+
+        value = new string(chars[..written]);
+        interned.Add(value, value);
+        return true;
+    }
+
+    /// <summary>A new string of valid UTF-8; false for invalid UTF-8.</summary>
+    public static bool TryCreate(ReadOnlySpan<byte> utf8, out string value)
+    {
+        if (!Utf8.IsValid(utf8))
+        {
+            value = string.Empty;
+            return false;
+        }
+
+        value = Encoding.UTF8.GetString(utf8);
+        return true;
+    }
+}
