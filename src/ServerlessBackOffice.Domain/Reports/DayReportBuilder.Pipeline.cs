@@ -18,11 +18,14 @@ namespace ServerlessBackOffice.Domain.Reports;
 public sealed partial class DayReportBuilder
 {
     // A batch is a few thousand records or a few megabytes; a few batches in flight keep both cores busy and bound memory.
-    private const int DefaultBatchRecords = 4096;
-    private const int BatchBytes = 4 << 20;
-    private const int MaxBatchesInFlight = 6;
+    private const int DefaultBatchRecords = 2048;
+    private const int BatchBytes = 2 << 20;
+    private const int MaxBatchesInFlight = 4;
 
     private readonly Queue<Task> _inFlight = new();
+
+    // Batches are reused, not reallocated: a million-trade day is two thousand batches of a few megabytes each.
+    private readonly System.Collections.Concurrent.ConcurrentQueue<RecordBatch> _freeBatches = new();
     private Task _foldTail = Task.CompletedTask;
     private RecordBatch? _batch;
     private string? _lastFolder;
@@ -56,7 +59,12 @@ public sealed partial class DayReportBuilder
             _batch = null;
         }
 
-        var batch = _batch ??= new RecordBatch(Math.Max(BatchRecords, 1), content.Length + extra);
+        if (_batch is null)
+        {
+            _batch = _freeBatches.TryDequeue(out var free) ? free : new RecordBatch(Math.Max(BatchRecords, 1));
+        }
+
+        var batch = _batch;
         batch.EnsureBytes(content.Length + extra);
         ref var item = ref batch.Items[batch.Count++];
         item = default;
@@ -85,7 +93,8 @@ public sealed partial class DayReportBuilder
             {
                 done.GetAwaiter().GetResult();
                 Fold(batch);
-                batch.Release();
+                batch.Clear();
+                _freeBatches.Enqueue(batch);
             },
             CancellationToken.None,
             TaskContinuationOptions.DenyChildAttach,
@@ -115,7 +124,13 @@ public sealed partial class DayReportBuilder
             _batch = null;
             Decode(last);
             Fold(last);
-            last.Release();
+            last.Clear();
+            _freeBatches.Enqueue(last);
+        }
+
+        while (_freeBatches.TryDequeue(out var free))
+        {
+            free.Release();
         }
     }
 
@@ -375,11 +390,11 @@ public sealed partial class DayReportBuilder
         public int RowLength;
     }
 
-    private sealed class RecordBatch(int records, int firstRecordBytes)
+    private sealed class RecordBatch(int records)
     {
         public BatchItem[] Items { get; } = new BatchItem[records];
 
-        public byte[] Bytes { get; private set; } = ArrayPool<byte>.Shared.Rent(Math.Max(BatchBytes, firstRecordBytes));
+        public byte[] Bytes { get; private set; } = ArrayPool<byte>.Shared.Rent(BatchBytes);
 
         public int Used { get; set; }
 
@@ -400,12 +415,20 @@ public sealed partial class DayReportBuilder
             Bytes = larger;
         }
 
+        // Ready for the next records; the buffers are kept.
+        public void Clear()
+        {
+            Array.Clear(Items, 0, Count);
+            Count = 0;
+            Used = 0;
+            Text.Clear();
+        }
+
         public void Release()
         {
             ArrayPool<byte>.Shared.Return(Bytes);
             Bytes = [];
             Text.Release();
-            Array.Clear(Items);
         }
     }
 }
@@ -472,6 +495,8 @@ internal sealed class CharBuffer
         Append(field.Replace("\"", "\"\"", StringComparison.Ordinal).AsSpan());
         Append('"');
     }
+
+    public void Clear() => Length = 0;
 
     public void Release()
     {

@@ -32,6 +32,13 @@ internal static class FastRecordReaders
         "eventId", "tradeId", "version", "status", "bookId", "account", "side", "isin", "assetClass", "mic", "quantity", "price", "priceType",
         "currency", "counterpartyLei", "executionTimestamp", "tradeDate", "settlementDate", "gross", "commission", "fees", "accruedInterest", "net");
 
+    // Per-thread scratch, so a record costs no allocation beyond what it yields.
+    [ThreadStatic]
+    private static string?[]? t_texts;
+
+    [ThreadStatic]
+    private static List<(string? Book, AccountKind Kind, string Owner, string Asset, decimal Amount)>? t_lines;
+
     private static readonly NameTable EntryKinds = new(Enum.GetNames<EntryKind>());
     private static readonly NameTable AccountKinds = new(Enum.GetNames<AccountKind>());
 
@@ -48,6 +55,7 @@ internal static class FastRecordReaders
 
             string? journalId = null, book = null, tradeId = null;
             List<(string? Book, AccountKind Kind, string Owner, string Asset, decimal Amount)>? lines = null;
+            var scratch = t_lines ??= new(16);
             var seen = 0;
             while (r.Read() && r.TokenType != JsonTokenType.EndObject)
             {
@@ -80,7 +88,7 @@ internal static class FastRecordReaders
                         tradeId = text;
                         break;
                     case 6 when r.TokenType == JsonTokenType.StartArray:
-                        lines = ReadLines(ref r);
+                        lines = ReadLines(ref r, scratch);
                         if (lines is null)
                         {
                             return null;
@@ -317,7 +325,8 @@ internal static class FastRecordReaders
     private static bool TryReadTradeBody(ref Utf8JsonReader r, string eventType, out TradeEventFact? fact)
     {
         fact = null;
-        var texts = new string?[16];
+        var texts = t_texts ??= new string?[16];
+        Array.Clear(texts);
         long version = 0;
         Span<decimal> amounts = stackalloc decimal[6];
         DateOnly tradeDate = default, settlementDate = default;
@@ -441,9 +450,10 @@ internal static class FastRecordReaders
         return true;
     }
 
-    private static List<(string? Book, AccountKind Kind, string Owner, string Asset, decimal Amount)>? ReadLines(ref Utf8JsonReader r)
+    private static List<(string? Book, AccountKind Kind, string Owner, string Asset, decimal Amount)>? ReadLines(
+        ref Utf8JsonReader r, List<(string? Book, AccountKind Kind, string Owner, string Asset, decimal Amount)> lines)
     {
-        var lines = new List<(string?, AccountKind, string, string, decimal)>(8);
+        lines.Clear();
         while (r.Read() && r.TokenType != JsonTokenType.EndArray)
         {
             if (r.TokenType != JsonTokenType.StartObject)
