@@ -29,6 +29,12 @@ public static class ReportsScale
     {
         var mode = args.Length > 1 ? args[1] : string.Empty;
         var outFolder = Option(args, "--out") ?? "out/reports-scale";
+        if (mode == "verify")
+        {
+            // As `backoffice verify` does: no advisory lock per file opened.
+            AppContext.SetSwitch("System.IO.DisableFileLocking", true);
+        }
+
         return mode switch
         {
             "reports" => Reports(int.Parse(Option(args, "--trades") ?? "1000000", CultureInfo.InvariantCulture), outFolder),

@@ -73,6 +73,14 @@ public sealed record ArchiveManifest(string Format, DateOnly BusinessDate, strin
     /// <summary>Reads a manifest, failing with a description of what is wrong instead of an exception.</summary>
     public static bool TryParse(ReadOnlySpan<byte> json, out ArchiveManifest? manifest, out string? error)
     {
+        // A manifest as this code writes it is read in one forward pass; anything else (another property order, a missing
+        // or duplicated field, a wrong type) is read by the document reader below, which says what is wrong.
+        if (TryParseCanonical(json, out manifest))
+        {
+            error = null;
+            return true;
+        }
+
         manifest = null;
         try
         {
@@ -112,5 +120,70 @@ public sealed record ArchiveManifest(string Format, DateOnly BusinessDate, strin
             error = $"The manifest is not readable: {ex.Message}";
             return false;
         }
+    }
+
+    // The canonical layout: format, businessDate, keyId, recordCount, chainHead, records[{name, size, sha256, chain}].
+    private static bool TryParseCanonical(ReadOnlySpan<byte> json, out ArchiveManifest? manifest)
+    {
+        manifest = null;
+        try
+        {
+            var r = new Utf8JsonReader(json);
+            if (!r.Read() || r.TokenType != JsonTokenType.StartObject
+                || !TryString(ref r, "format"u8, out var format) || format != ArchiveFormat.Version
+                || !TryString(ref r, "businessDate"u8, out var dateText)
+                || !DateOnly.TryParseExact(dateText, "yyyy-MM-dd", CultureInfo.InvariantCulture, DateTimeStyles.None, out var date)
+                || !TryString(ref r, "keyId"u8, out var keyId)
+                || !TryProperty(ref r, "recordCount"u8) || !r.Read() || r.TokenType != JsonTokenType.Number || !r.TryGetInt32(out var declaredCount) || declaredCount < 0
+                || !TryString(ref r, "chainHead"u8, out var chainHead)
+                || !TryProperty(ref r, "records"u8) || !r.Read() || r.TokenType != JsonTokenType.StartArray)
+            {
+                return false;
+            }
+
+            var records = new List<ManifestEntry>(declaredCount);
+            while (r.Read() && r.TokenType != JsonTokenType.EndArray)
+            {
+                if (r.TokenType != JsonTokenType.StartObject
+                    || !TryString(ref r, "name"u8, out var name)
+                    || !TryProperty(ref r, "size"u8) || !r.Read() || r.TokenType != JsonTokenType.Number || !r.TryGetInt64(out var size)
+                    || !TryString(ref r, "sha256"u8, out var sha256)
+                    || !TryString(ref r, "chain"u8, out var chain)
+                    || !r.Read() || r.TokenType != JsonTokenType.EndObject)
+                {
+                    return false;
+                }
+
+                records.Add(new ManifestEntry(name, size, sha256, chain));
+            }
+
+            // Nothing but whitespace may follow (a trailing value makes Read throw, as the document reader refuses it).
+            if (!r.Read() || r.TokenType != JsonTokenType.EndObject || records.Count != declaredCount || r.Read())
+            {
+                return false;
+            }
+
+            manifest = new ArchiveManifest(format, date, keyId, chainHead, records);
+            return true;
+        }
+        catch (Exception ex) when (ex is JsonException or InvalidOperationException)
+        {
+            return false;
+        }
+    }
+
+    private static bool TryProperty(ref Utf8JsonReader r, ReadOnlySpan<byte> name) =>
+        r.Read() && r.TokenType == JsonTokenType.PropertyName && !r.ValueIsEscaped && r.ValueSpan.SequenceEqual(name);
+
+    private static bool TryString(ref Utf8JsonReader r, ReadOnlySpan<byte> name, out string value)
+    {
+        value = string.Empty;
+        if (!TryProperty(ref r, name) || !r.Read() || r.TokenType != JsonTokenType.String)
+        {
+            return false;
+        }
+
+        value = r.GetString()!;
+        return true;
     }
 }

@@ -275,6 +275,19 @@ public static class ArchiveVerifier
             return null;
         }
 
+        // A million-record manifest is a few hundred megabytes: read a file of known length straight into its array.
+        if (stream.CanSeek && stream.Length - stream.Position is var length and >= 0 and < int.MaxValue)
+        {
+            var bytes = new byte[length];
+            stream.ReadExactly(bytes);
+            if (stream.ReadByte() < 0)
+            {
+                return bytes;
+            }
+
+            stream.Position = 0;
+        }
+
         using var copy = new MemoryStream();
         stream.CopyTo(copy);
         return copy.ToArray();

@@ -50,6 +50,27 @@ public sealed class ArchiveVerifierParallelTests : IDisposable
         Assert.True(result.SignedByTrustedKey);
     }
 
+    [Fact]
+    public void Manifest_ReadInOnePass_IsWhatTheDocumentReaderReadsAndRefusesWhatItRefuses()
+    {
+        var built = ArchiveManifest.Build(Day, "key-1", Enumerable.Range(0, 50).Select(i => ($"r/{i:D3}.json", new byte[32], (long)i)));
+        var json = Encoding.UTF8.GetString(built.ToCanonicalJson());
+        // The same manifest with its record fields in another order takes the document reader's path.
+        var reordered = json.Replace("\"name\": \"r/007.json\",\n      \"size\": 7,", "\"size\": 7,\n      \"name\": \"r/007.json\",", StringComparison.Ordinal);
+        Assert.NotEqual(json, reordered);
+
+        foreach (var text in new[] { json, reordered })
+        {
+            Assert.True(ArchiveManifest.TryParse(Encoding.UTF8.GetBytes(text), out var parsed, out var error), error);
+            Assert.Equal((built.Format, built.BusinessDate, built.KeyId, built.ChainHead), (parsed!.Format, parsed.BusinessDate, parsed.KeyId, parsed.ChainHead));
+            Assert.Equal(built.Records, parsed.Records);
+        }
+
+        Assert.False(ArchiveManifest.TryParse(Encoding.UTF8.GetBytes(json + "{}"), out _, out _));
+        Assert.False(ArchiveManifest.TryParse(Encoding.UTF8.GetBytes(json.Replace("\"recordCount\": 50", "\"recordCount\": 49", StringComparison.Ordinal)), out _, out var countError));
+        Assert.Contains("declares 49 records but lists 50", countError, StringComparison.Ordinal);
+    }
+
     // The memory bundle's files are only read while verifying, so it can be read from several threads at once.
     private sealed class ConcurrentBundle(MemoryBundle inner) : IArchiveBundle
     {
