@@ -138,7 +138,7 @@ public static class ReportsScale
             $"{trades:N0} trades, {records:N0} records ({bytes / 1_048_576.0:F0} MiB): generating only {generate.Elapsed.TotalSeconds:F2} s; generating and building the reports {build.Elapsed.TotalSeconds:F2} s; the builder's share {(build.Elapsed - generate.Elapsed).TotalSeconds:F2} s; reports written {written / 1_048_576.0:F0} MiB; peak working set {Process.GetCurrentProcess().PeakWorkingSet64 / 1_048_576.0:F0} MiB"));
         // CPU time says what the work costs whatever else the machine runs: the builder's share is the second minus the first.
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"CPU time: generating only {cpuGenerating.TotalSeconds:F2} s; generating and building {cpuBuilding.TotalSeconds:F2} s; the builder's share {(cpuBuilding - cpuGenerating).TotalSeconds:F2} s; load average {File.ReadAllText("/proc/loadavg").Trim()}"));
+            $"CPU time: generating only {cpuGenerating.TotalSeconds:F2} s; generating and building {cpuBuilding.TotalSeconds:F2} s; the builder's share {(cpuBuilding - cpuGenerating).TotalSeconds:F2} s; load average {File.ReadAllText("/proc/loadavg").Trim()}; garbage collections gen0/1/2 {GC.CollectionCount(0)}/{GC.CollectionCount(1)}/{GC.CollectionCount(2)}, paused {GC.GetTotalPauseDuration().TotalSeconds:F2} s"));
         return 0;
     }
 
