@@ -329,13 +329,7 @@ internal sealed class InMemoryDayRun(LoadRunOptions options)
             try
             {
                 var instance = function.Method.IsStatic ? null : ActivatorUtilities.GetServiceOrCreateInstance(scope.ServiceProvider, function.Class);
-                var arguments = function.Method.GetParameters().Select(p => p.ParameterType switch
-                {
-                    var t when t == typeof(ServiceBusReceivedMessage) => received,
-                    var t when t == typeof(Microsoft.Azure.Functions.Worker.ServiceBusMessageActions) => actions,
-                    var t when t == typeof(CancellationToken) => (object)cancellationToken,
-                    var t => throw new InvalidOperationException($"Function '{function.Name}' has a parameter of type {t} the load run cannot bind."),
-                }).ToArray();
+                var arguments = function.Arguments(received, actions, cancellationToken);
                 if (function.Method.Invoke(instance, arguments) is Task task)
                 {
                     await task;

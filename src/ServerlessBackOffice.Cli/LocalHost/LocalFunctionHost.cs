@@ -116,7 +116,7 @@ internal sealed partial class LocalFunctionHost : IAsyncDisposable
     {
         await using var scope = _services.CreateAsyncScope();
         var instance = function.Method.IsStatic ? null : ActivatorUtilities.GetServiceOrCreateInstance(scope.ServiceProvider, function.Class);
-        var arguments = function.Method.GetParameters().Select(p => Bind(p, args, actions)).ToArray();
+        var arguments = function.Arguments(args.Message, actions, args.CancellationToken);
 
         // What the worker's InvocationTelemetryMiddleware does in Azure: an activity and a log scope per invocation,
         // carrying the message id and the OMS correlation id into every log line and span of the stage.
@@ -148,17 +148,6 @@ internal sealed partial class LocalFunctionHost : IAsyncDisposable
             System.Runtime.ExceptionServices.ExceptionDispatchInfo.Capture(cause).Throw();
         }
     }
-
-    private static object? Bind(ParameterInfo parameter, ProcessMessageEventArgs args, ServiceBusMessageActions actions) => parameter.ParameterType switch
-    {
-        var t when t == typeof(ServiceBusReceivedMessage) => args.Message,
-        var t when t == typeof(ServiceBusMessageActions) => actions,
-        var t when t == typeof(CancellationToken) => args.CancellationToken,
-        var t when t == typeof(string) => args.Message.Body.ToString(),
-        var t when t == typeof(BinaryData) => args.Message.Body,
-        var t when t == typeof(byte[]) => args.Message.Body.ToArray(),
-        _ => throw new InvalidOperationException($"Parameter '{parameter.Name}' of type {parameter.ParameterType} cannot be bound by the local host."),
-    };
 
     private static void ValidateParameters(ServiceBusFunction function)
     {

@@ -1,4 +1,5 @@
 using System.Reflection;
+using Azure.Messaging.ServiceBus;
 using Microsoft.Azure.Functions.Worker;
 
 namespace ServerlessBackOffice.Cli.LocalHost;
@@ -25,6 +26,26 @@ internal sealed record ServiceBusFunction(string Name, Type Class, MethodInfo Me
         }
 
         return functions.OrderBy(f => f.Name, StringComparer.Ordinal).ToList();
+    }
+
+    /// <summary>
+    /// The function's arguments for one delivery, bound as the Functions worker binds them: the received message, the
+    /// settlement actions, the cancellation token, or the body as text, <see cref="BinaryData"/> or bytes.
+    /// </summary>
+    /// <exception cref="InvalidOperationException">A parameter of another type.</exception>
+    public object?[] Arguments(ServiceBusReceivedMessage message, ServiceBusMessageActions actions, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(message);
+        return [.. Method.GetParameters().Select(parameter => parameter.ParameterType switch
+        {
+            var t when t == typeof(ServiceBusReceivedMessage) => message,
+            var t when t == typeof(ServiceBusMessageActions) => actions,
+            var t when t == typeof(CancellationToken) => cancellationToken,
+            var t when t == typeof(string) => message.Body.ToString(),
+            var t when t == typeof(BinaryData) => message.Body,
+            var t when t == typeof(byte[]) => (object?)message.Body.ToArray(),
+            _ => throw new InvalidOperationException($"Parameter '{parameter.Name}' of type {parameter.ParameterType} of function '{Name}' cannot be bound by the local host."),
+        })];
     }
 
     /// <summary>Resolves the trigger's <c>%Setting%</c> expressions to entity names.</summary>

@@ -90,7 +90,7 @@ public sealed partial class CaptureHandler
             {
                 // The last state change's publications may not have left (a crash between the write and the publish):
                 // publish them again first, so events leave in version order (decision 0065).
-                document = await FlushAsync(document, cancellationToken);
+                await FlushAsync(document, cancellationToken);
             }
 
             if (document is not null && document.RecentInboundMessageIds.Contains(inbound.MessageId))
@@ -124,7 +124,7 @@ public sealed partial class CaptureHandler
                         continue;
                     }
 
-                    await FlushAsync(next with { ETag = written.ETag }, cancellationToken);
+                    await FlushAsync(next, cancellationToken);
                     LogOutcome(tradeId!, inbound.MessageId, CaptureOutcomeKind.Accepted, null, message.CorrelationId);
                     return new CaptureResult(inbound.MessageId, CaptureOutcomeKind.Accepted, null, tradeId, MessageDisposition.Complete);
                 default:
@@ -171,7 +171,7 @@ public sealed partial class CaptureHandler
     /// archive names with deterministic bytes), so repeating it is harmless. No write clears the outbox (decision 0065): the
     /// next state change of the trade replaces it.
     /// </summary>
-    private async Task<TradeDocument> FlushAsync(TradeDocument document, CancellationToken cancellationToken)
+    private async Task FlushAsync(TradeDocument document, CancellationToken cancellationToken)
     {
         foreach (var message in document.Outbox)
         {
@@ -182,8 +182,6 @@ public sealed partial class CaptureHandler
         {
             await _archive.ArchiveAsync(entry, cancellationToken);
         }
-
-        return document;
     }
 
     private async Task<CaptureResult> AnswerWithoutStateChangeAsync(
