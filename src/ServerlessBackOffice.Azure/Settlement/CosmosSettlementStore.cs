@@ -27,6 +27,12 @@ public sealed class CosmosSettlementStore(Container trades, Container instructio
     /// <summary>The type discriminator of a trade's settlement document.</summary>
     public const string TradeDocumentType = "SettlementTrade";
 
+    /// <summary>The id (and partition key) of the netting runs' progress marker in the settlement-instructions container.</summary>
+    public const string NettingRunMarkerId = "netting-run-marker";
+
+    /// <summary>The type discriminator of the netting runs' progress marker.</summary>
+    public const string NettingRunMarkerType = "NettingRunMarker";
+
     /// <summary>The type discriminator of an instruction document.</summary>
     public const string InstructionDocumentType = "SettlementInstruction";
 
@@ -72,6 +78,22 @@ public sealed class CosmosSettlementStore(Container trades, Container instructio
             document.Lifecycle.IsFinal, document.Instruction.SettlementDate.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture),
             JsonSerializer.Serialize(document with { ETag = null }, StateOptions));
         return WriteAsync(instructions, stored, document.InstructionId, document.InstructionId, expectedETag, cancellationToken);
+    }
+
+    /// <inheritdoc />
+    public async Task<NettingRunMarker?> GetNettingRunMarkerAsync(CancellationToken cancellationToken)
+    {
+        var stored = await ReadAsync<StoredNettingRunMarker>(instructions, NettingRunMarkerId, NettingRunMarkerId, cancellationToken);
+        return stored is null ? null : new NettingRunMarker(long.Parse(stored.Value.Document.CompletedRuns, CultureInfo.InvariantCulture), stored.Value.ETag);
+    }
+
+    /// <inheritdoc />
+    public Task<StoreWriteResult> TryWriteNettingRunMarkerAsync(NettingRunMarker marker, string? expectedETag, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(marker);
+        var stored = new StoredNettingRunMarker(
+            NettingRunMarkerId, NettingRunMarkerId, NettingRunMarkerType, marker.CompletedRuns.ToString(CultureInfo.InvariantCulture));
+        return WriteAsync(instructions, stored, NettingRunMarkerId, NettingRunMarkerId, expectedETag, cancellationToken);
     }
 
     /// <inheritdoc />
@@ -168,3 +190,10 @@ internal sealed record StoredSettlementInstruction(
     [property: JsonPropertyName("isFinal")] bool IsFinal,
     [property: JsonPropertyName("settlementDate")] string SettlementDate,
     [property: JsonPropertyName("state")] string State);
+
+/// <summary>The netting runs' progress marker as stored (in its own partition of the settlement-instructions container).</summary>
+internal sealed record StoredNettingRunMarker(
+    [property: JsonPropertyName("id")] string Id,
+    [property: JsonPropertyName("instructionId")] string InstructionId,
+    [property: JsonPropertyName("type")] string Type,
+    [property: JsonPropertyName("completedRuns")] string CompletedRuns);

@@ -10,6 +10,7 @@ public sealed class InMemorySettlementStore : ISettlementStore
 {
     private readonly Dictionary<string, TradeSettlementDocument> _trades = new(StringComparer.Ordinal);
     private readonly Dictionary<string, SettlementInstructionDocument> _instructions = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, NettingRunMarker> _markers = new(StringComparer.Ordinal);
     private readonly Lock _gate = new();
     private long _nextETag;
 
@@ -76,6 +77,27 @@ public sealed class InMemorySettlementStore : ISettlementStore
         lock (_gate)
         {
             return Task.FromResult(Write(_instructions, document.InstructionId, expectedETag, etag => document with { ETag = etag }, d => d.ETag));
+        }
+    }
+
+    /// <inheritdoc />
+    public Task<NettingRunMarker?> GetNettingRunMarkerAsync(CancellationToken cancellationToken)
+    {
+        cancellationToken.ThrowIfCancellationRequested();
+        lock (_gate)
+        {
+            return Task.FromResult(_markers.TryGetValue(string.Empty, out var marker) ? marker : null);
+        }
+    }
+
+    /// <inheritdoc />
+    public Task<StoreWriteResult> TryWriteNettingRunMarkerAsync(NettingRunMarker marker, string? expectedETag, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(marker);
+        cancellationToken.ThrowIfCancellationRequested();
+        lock (_gate)
+        {
+            return Task.FromResult(Write(_markers, string.Empty, expectedETag, etag => marker with { ETag = etag }, m => m.ETag));
         }
     }
 

@@ -119,6 +119,7 @@ public sealed record TradeAllocation(
 /// <param name="IssuedAt">When it was issued.</param>
 /// <param name="Outbox">Messages of the last change.</param>
 /// <param name="ETag">Concurrency token; null before the first write.</param>
+/// <param name="NettingRun">For a netted instruction, the number of the netting run that issued it (decision 0066); 0 for a gross one.</param>
 public sealed record SettlementInstructionDocument(
     string InstructionId,
     InstructionPhase Phase,
@@ -131,7 +132,16 @@ public sealed record SettlementInstructionDocument(
     SettlementLifecycle Lifecycle,
     DateTimeOffset IssuedAt,
     IReadOnlyList<OutboundMessage> Outbox,
-    string? ETag);
+    string? ETag,
+    long NettingRun = 0);
+
+/// <summary>
+/// How many netting runs have finished (decision 0066). A netted instruction goes live stamped with the number of the run that
+/// issues it (<see cref="SettlementInstructionDocument.NettingRun"/>); a live one stamped beyond <see cref="CompletedRuns"/>
+/// was issued by a run that died before it finished, so the next run publishes its issuance again. One read and one write
+/// per run instead of a clearing write per netted instruction.
+/// </summary>
+public sealed record NettingRunMarker(long CompletedRuns, string? ETag);
 
 /// <summary>The settlement stage's state (Cosmos in production: trades container and settlement-instructions container).</summary>
 public interface ISettlementStore
@@ -147,6 +157,12 @@ public interface ISettlementStore
 
     /// <summary>Writes if the stored document still has <paramref name="expectedETag"/> (null: only if none exists).</summary>
     Task<StoreWriteResult> TryWriteInstructionAsync(SettlementInstructionDocument document, string? expectedETag, CancellationToken cancellationToken);
+
+    /// <summary>The netting runs' progress marker, or null before the first run finished (a point read).</summary>
+    Task<NettingRunMarker?> GetNettingRunMarkerAsync(CancellationToken cancellationToken);
+
+    /// <summary>Writes the marker if the stored one still has <paramref name="expectedETag"/> (null: only if none exists).</summary>
+    Task<StoreWriteResult> TryWriteNettingRunMarkerAsync(NettingRunMarker marker, string? expectedETag, CancellationToken cancellationToken);
 
     /// <summary>Trades awaiting netting with a settlement date on or before <paramref name="through"/> (the netting run only).</summary>
     IAsyncEnumerable<TradeSettlementDocument> AwaitingNettingAsync(DateOnly through, CancellationToken cancellationToken);

@@ -123,20 +123,25 @@ public sealed partial class SettlementInstructionHandler(
     public async Task<int> RunNettingAsync(DateOnly through, CancellationToken cancellationToken)
     {
         // A run has no message that Service Bus would deliver again: a run that died after an instruction went live but before
-        // its messages left is repaired here. Only an issued instruction's outbox outlives its publication by a crash (the
-        // run clears it once published), so nothing is sent twice beyond duplicate detection's window.
+        // its messages left is repaired here. A live netted instruction stamped with a run number beyond the marker's was issued
+        // by a run that did not finish (decision 0066), so its issuance is published again (the same message ids, within the
+        // duplicate detection window of a rerun); one that a finished run issued is left alone — its outbox is republished only
+        // by the custodian status that next changes it, as every other outbox is.
+        var marker = await store.GetNettingRunMarkerAsync(cancellationToken);
+        var finished = marker?.CompletedRuns ?? 0;
+        var run = finished + 1;
         await foreach (var open in store.OpenInstructionsAsync(cancellationToken))
         {
-            if (open.Netted && open.Outbox.Count > 0 && open.Lifecycle.Status == SettlementStatus.Instructed && open.Lifecycle.History.Count == 0)
+            if (open.Netted && open.NettingRun > finished && open.Outbox.Count > 0 && open.Lifecycle.Status == SettlementStatus.Instructed && open.Lifecycle.History.Count == 0)
             {
-                await PublishIssuedAsync(open, cancellationToken);
+                await PublishAsync(open.Outbox, cancellationToken);
             }
         }
 
         var issued = 0;
         await foreach (var draft in store.DraftInstructionsAsync(cancellationToken))
         {
-            issued += await CompleteDraftAsync(draft, cancellationToken) ? 1 : 0;
+            issued += await CompleteDraftAsync(draft, run, cancellationToken) ? 1 : 0;
         }
 
         var waiting = new List<TradeSettlementDocument>();
@@ -150,6 +155,7 @@ public sealed partial class SettlementInstructionHandler(
 
         if (waiting.Count == 0)
         {
+            await FinishRunAsync(marker, run, cancellationToken);
             return issued;
         }
 
@@ -175,18 +181,26 @@ public sealed partial class SettlementInstructionHandler(
         foreach (var instruction in instructions.Concat(OffsetSets(offset, obligations)))
         {
             var members = instruction.TradeIds.Select(id => obligations[id]).ToList();
-            var draft = SettlementRules.NewInstruction(instruction, members, InstructionPhase.Draft, now);
+            var draft = SettlementRules.NewInstruction(instruction, members, InstructionPhase.Draft, now) with { NettingRun = run };
             var written = await store.TryWriteInstructionAsync(draft, null, cancellationToken);
             var current = written.Written ? draft with { ETag = written.ETag } : await store.GetInstructionAsync(draft.InstructionId, cancellationToken);
             if (current is not null && current.Phase == InstructionPhase.Draft)
             {
-                issued += await CompleteDraftAsync(current, cancellationToken) ? 1 : 0;
+                issued += await CompleteDraftAsync(current, run, cancellationToken) ? 1 : 0;
             }
         }
 
+        await FinishRunAsync(marker, run, cancellationToken);
         LogNettingRun(through, issued, offset.Count);
         return issued;
     }
+
+    /// <summary>
+    /// Records that run <paramref name="run"/> finished: every instruction it (or an unfinished run before it) issued has been
+    /// published. A lost race means another run finished meanwhile and recorded at least as much, so it is not retried.
+    /// </summary>
+    private async Task FinishRunAsync(NettingRunMarker? marker, long run, CancellationToken cancellationToken) =>
+        await store.TryWriteNettingRunMarkerAsync(new NettingRunMarker(run, null), marker?.ETag, cancellationToken);
 
     private async Task<SettlementResult?> OnAffirmedAsync(TradeSettlementDocument? document, string tradeId, long version, string? correlationId, string messageId, CancellationToken cancellationToken)
     {
@@ -471,7 +485,7 @@ public sealed partial class SettlementInstructionHandler(
     }
 
     /// <summary>Claims a draft's trades, then publishes it; abandons it if one of its trades changed meanwhile.</summary>
-    private async Task<bool> CompleteDraftAsync(SettlementInstructionDocument draft, CancellationToken cancellationToken)
+    private async Task<bool> CompleteDraftAsync(SettlementInstructionDocument draft, long run, CancellationToken cancellationToken)
     {
         foreach (var member in draft.Trades)
         {
@@ -524,6 +538,7 @@ public sealed partial class SettlementInstructionHandler(
         var live = draft with
         {
             Phase = InstructionPhase.Live,
+            NettingRun = run,
             Outbox = [SettlementRules.InstructionMessage(draft), .. SettlementRules.TradeEvents(draft, SettlementEventTypes.InstructionIssued, draft.InstructionId)],
         };
         var written = await store.TryWriteInstructionAsync(live, draft.ETag, cancellationToken);
@@ -538,18 +553,8 @@ public sealed partial class SettlementInstructionHandler(
             return false;
         }
 
-        await PublishIssuedAsync(live with { ETag = written.ETag }, cancellationToken);
-        return true;
-    }
-
-    /// <summary>
-    /// Publishes a netted instruction's issuance, then clears its outbox (a lost race is harmless: the writer that won was a
-    /// custodian status, which publishes the outbox it replaces).
-    /// </summary>
-    private async Task PublishIssuedAsync(SettlementInstructionDocument live, CancellationToken cancellationToken)
-    {
         await PublishAsync(live.Outbox, cancellationToken);
-        await store.TryWriteInstructionAsync(live with { Outbox = [] }, live.ETag, cancellationToken);
+        return true;
     }
 
     /// <summary>Whether a draft is a netting set that nets to zero: nothing to instruct, its trades settle by offset.</summary>

@@ -106,6 +106,31 @@ public sealed class CosmosSettlementStoreTests(CosmosStandInFixture fixture) : I
         var wire = JsonSerializer.Deserialize(message.Body, SettlementJsonContext.Default.SettlementInstructionWire)!;
         Assert.Equal(("60", "13829.02", "DBIT"), (wire.Quantity, wire.SettlementAmount, wire.CreditDebit));
         Assert.Equal(wire.InstructionId, (await store.GetTradeAsync("T-2", Ct))!.InstructionId);
+        Assert.Single(_bus.Published, m => m.Destination == Entities.CustodianOutbound.Name);
+        Assert.Equal(1, (await store.GetInstructionAsync(wire.InstructionId, Ct))!.NettingRun);
+        Assert.Equal(2, (await store.GetNettingRunMarkerAsync(Ct))!.CompletedRuns);
+    }
+
+    [Fact]
+    public async Task NettingRunMarker_IsCreatedOnce_ThenReplacedOnlyWithItsETag_AndIsNoInstruction()
+    {
+        var store = await CreateStoreAsync();
+        Assert.Null(await store.GetNettingRunMarkerAsync(Ct));
+
+        var first = await store.TryWriteNettingRunMarkerAsync(new NettingRunMarker(1, null), null, Ct);
+        var again = await store.TryWriteNettingRunMarkerAsync(new NettingRunMarker(1, null), null, Ct);
+        var next = await store.TryWriteNettingRunMarkerAsync(new NettingRunMarker(2, null), first.ETag, Ct);
+        var stale = await store.TryWriteNettingRunMarkerAsync(new NettingRunMarker(3, null), first.ETag, Ct);
+
+        Assert.Equal((true, false, true, false), (first.Written, again.Written, next.Written, stale.Written));
+        Assert.Equal(new NettingRunMarker(2, next.ETag), await store.GetNettingRunMarkerAsync(Ct));
+        var open = new List<SettlementInstructionDocument>();
+        await foreach (var document in store.OpenInstructionsAsync(Ct))
+        {
+            open.Add(document);
+        }
+
+        Assert.Empty(open);
     }
 
     [Fact]

@@ -162,6 +162,11 @@ internal static class Faults
         public Task<StoreWriteResult> TryWriteInstructionAsync(SettlementInstructionDocument document, string? expectedETag, CancellationToken cancellationToken) =>
             plan.StepAsync($"writing instruction {document.InstructionId} ({document.Phase}, {document.Lifecycle.Status})", () => inner.TryWriteInstructionAsync(document, expectedETag, cancellationToken));
 
+        public Task<NettingRunMarker?> GetNettingRunMarkerAsync(CancellationToken cancellationToken) => inner.GetNettingRunMarkerAsync(cancellationToken);
+
+        public Task<StoreWriteResult> TryWriteNettingRunMarkerAsync(NettingRunMarker marker, string? expectedETag, CancellationToken cancellationToken) =>
+            plan.StepAsync($"writing the netting run marker ({marker.CompletedRuns} runs finished)", () => inner.TryWriteNettingRunMarkerAsync(marker, expectedETag, cancellationToken));
+
         public IAsyncEnumerable<TradeSettlementDocument> AwaitingNettingAsync(DateOnly through, CancellationToken cancellationToken) => inner.AwaitingNettingAsync(through, cancellationToken);
 
         public IAsyncEnumerable<SettlementInstructionDocument> DraftInstructionsAsync(CancellationToken cancellationToken) => inner.DraftInstructionsAsync(cancellationToken);

@@ -2,6 +2,7 @@ using System.Text;
 using System.Xml.Linq;
 using ServerlessBackOffice.Domain.Settlement;
 using ServerlessBackOffice.Pipeline.Capture;
+using ServerlessBackOffice.Pipeline.Ports;
 using ServerlessBackOffice.Pipeline.Settlement;
 using static ServerlessBackOffice.Pipeline.Tests.Settlement.SettlementStageHarness;
 
@@ -129,6 +130,90 @@ public sealed class SettlementInstructionHandlerTests
         Assert.Equal(("RECE", "75"), (wire.Movement, wire.Quantity));
         Assert.Equal(3, h.Events(SettlementEventTypes.InstructionIssued).Count);
         Assert.All(h.InMemory.Trades, t => Assert.Equal((TradeSettlementStatus.Instructed, wire.InstructionId), (t.Status, t.InstructionId)));
+    }
+
+    [Fact]
+    public async Task Netting_AFinishedRunsInstructions_AreNotSentAgainByLaterRuns_AndGoLiveWithOneWrite()
+    {
+        var store = new MarkerFaultStore(new InMemorySettlementStore(), failMarkerWrites: 0);
+        var h = new SettlementStageHarness(store);
+        var buy = await NettingSetAsync(h);
+
+        Assert.Equal(1, await h.Instructions.RunNettingAsync(DateOnly.Parse(buy.SettlementDate), Ct));
+        Assert.Equal(0, await h.Instructions.RunNettingAsync(DateOnly.Parse(buy.SettlementDate), Ct));
+        Assert.Equal(0, await h.Instructions.RunNettingAsync(DateOnly.Parse(buy.SettlementDate).AddDays(1), Ct));
+
+        // Published counts every publish call, duplicates included: the later runs sent nothing.
+        Assert.Single(h.Bus.Published, m => m.Subject == SettlementRules.InstructionSubject);
+        Assert.Equal(2, store.InstructionWrites); // the draft, then live; no clearing write (decision 0066)
+        Assert.Equal(3, (await store.GetNettingRunMarkerAsync(Ct))!.CompletedRuns);
+    }
+
+    [Fact]
+    public async Task Netting_ARunThatDiedBeforeFinishing_HasItsInstructionsSentAgainByTheNextRunOnly()
+    {
+        var store = new MarkerFaultStore(new InMemorySettlementStore(), failMarkerWrites: 1);
+        var h = new SettlementStageHarness(store);
+        var buy = await NettingSetAsync(h);
+        var through = DateOnly.Parse(buy.SettlementDate);
+
+        await Assert.ThrowsAsync<InvalidOperationException>(() => h.Instructions.RunNettingAsync(through, Ct));
+        Assert.Null(await store.GetNettingRunMarkerAsync(Ct));
+        Assert.Equal(0, await h.Instructions.RunNettingAsync(through, Ct));
+        Assert.Equal(0, await h.Instructions.RunNettingAsync(through, Ct));
+
+        // The died run's instruction went out, was sent again (same message id) by the run after it, and never after that.
+        var sent = h.Bus.Published.Where(m => m.Subject == SettlementRules.InstructionSubject).ToList();
+        Assert.Equal(2, sent.Count);
+        Assert.Single(sent.Select(m => m.MessageId).Distinct());
+        Assert.Single(h.ToCustodian);
+        Assert.Equal(1, Assert.Single(store.InMemoryInstructions).NettingRun);
+        Assert.Equal(2, (await store.GetNettingRunMarkerAsync(Ct))!.CompletedRuns);
+    }
+
+    private static async Task<TradeEventWire> NettingSetAsync(SettlementStageHarness h)
+    {
+        var buy = await h.CaptureAsync("T-1", NettingCounterparty, "buy", "100");
+        await h.CaptureAsync("T-2", NettingCounterparty, "sell", "30");
+        foreach (var id in new[] { "T-1", "T-2" })
+        {
+            Assert.Equal(SettlementOutcomes.AwaitingNetting, (await h.AffirmAsync(id, counterparty: NettingCounterparty)).Outcome);
+        }
+
+        return buy;
+    }
+
+    /// <summary>Counts instruction writes and fails the first <c>failMarkerWrites</c> marker writes, as a run dying just before it finishes.</summary>
+    private sealed class MarkerFaultStore(InMemorySettlementStore inner, int failMarkerWrites) : ISettlementStore
+    {
+        private int _failures = failMarkerWrites;
+
+        public int InstructionWrites { get; private set; }
+
+        public IReadOnlyList<SettlementInstructionDocument> InMemoryInstructions => inner.Instructions;
+
+        public Task<TradeSettlementDocument?> GetTradeAsync(string tradeId, CancellationToken cancellationToken) => inner.GetTradeAsync(tradeId, cancellationToken);
+
+        public Task<StoreWriteResult> TryWriteTradeAsync(TradeSettlementDocument document, string? expectedETag, CancellationToken cancellationToken) => inner.TryWriteTradeAsync(document, expectedETag, cancellationToken);
+
+        public Task<SettlementInstructionDocument?> GetInstructionAsync(string instructionId, CancellationToken cancellationToken) => inner.GetInstructionAsync(instructionId, cancellationToken);
+
+        public Task<StoreWriteResult> TryWriteInstructionAsync(SettlementInstructionDocument document, string? expectedETag, CancellationToken cancellationToken)
+        {
+            InstructionWrites++;
+            return inner.TryWriteInstructionAsync(document, expectedETag, cancellationToken);
+        }
+
+        public Task<NettingRunMarker?> GetNettingRunMarkerAsync(CancellationToken cancellationToken) => inner.GetNettingRunMarkerAsync(cancellationToken);
+
+        public Task<StoreWriteResult> TryWriteNettingRunMarkerAsync(NettingRunMarker marker, string? expectedETag, CancellationToken cancellationToken) =>
+            _failures-- > 0 ? throw new InvalidOperationException("The run died before it finished.") : inner.TryWriteNettingRunMarkerAsync(marker, expectedETag, cancellationToken);
+
+        public IAsyncEnumerable<TradeSettlementDocument> AwaitingNettingAsync(DateOnly through, CancellationToken cancellationToken) => inner.AwaitingNettingAsync(through, cancellationToken);
+
+        public IAsyncEnumerable<SettlementInstructionDocument> DraftInstructionsAsync(CancellationToken cancellationToken) => inner.DraftInstructionsAsync(cancellationToken);
+
+        public IAsyncEnumerable<SettlementInstructionDocument> OpenInstructionsAsync(CancellationToken cancellationToken) => inner.OpenInstructionsAsync(cancellationToken);
     }
 
     [Fact]
