@@ -176,7 +176,9 @@ public sealed class SettlementFunctionsOnStandInsTests
         Assert.Null(await custodian.ReceiveMessageAsync(TimeSpan.FromSeconds(2), Ct));
         Assert.Equal(nettedWire.InstructionId, (await store.GetTradeAsync("T-N1", Ct))!.InstructionId);
         Assert.Equal(nettedWire.InstructionId, (await store.GetTradeAsync("T-N2", Ct))!.InstructionId);
-        Assert.Empty((await store.GetInstructionAsync(nettedWire.InstructionId, Ct))!.Outbox);
+        // Published once by the run that issued it; the outbox stays until the custodian's first status (decision 0066).
+        Assert.Equal(1, (await store.GetInstructionAsync(nettedWire.InstructionId, Ct))!.NettingRun);
+        Assert.Equal(2, (await store.GetNettingRunMarkerAsync(Ct))!.CompletedRuns);
         Assert.Equal(0, emulator.GetCounts(settlementSubscription).Active);
 
         // Every instruction and settlement event was archived as it was published.
