@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Runtime.InteropServices;
 
 namespace ServerlessBackOffice.Domain.Compliance;
 
@@ -110,35 +111,63 @@ public sealed class WashTradeRule(TimeSpan window, decimal priceBand) : ISurveil
     {
         ArgumentNullException.ThrowIfNull(trade);
         ArgumentNullException.ThrowIfNull(context);
-        List<SurveillanceTrade>? opposite = null;
-        foreach (var other in context.RecentTradesOfOwner(trade.BeneficialOwner, trade.Isin, trade.ExecutedAt - window))
+
+        // The window's own entries, read in place: no trade is copied for the comparison (docs/performance.md).
+        var recent = context.RecentWindowTradesOfOwner(trade.BeneficialOwner, trade.Isin, trade.ExecutedAt - window);
+        WindowTrade? single = null;
+        List<WindowTrade>? opposite = null;
+        for (var i = 0; i < recent.Count; i++)
         {
+            var other = recent[i];
             if (!string.Equals(other.TradeId, trade.TradeId, StringComparison.Ordinal) && other.IsBuy != trade.IsBuy && (other.ExecutedAt - trade.ExecutedAt).Duration() <= window)
             {
-                (opposite ??= []).Add(other);
+                if (single is null)
+                {
+                    single = other;
+                }
+                else
+                {
+                    (opposite ??= [single]).Add(other);
+                }
             }
         }
 
-        if (opposite is null)
+        if (single is null)
         {
             return [];
         }
 
-        List<ComplianceAlert>? alerts = null;
-        foreach (var other in opposite.Count == 1 ? (IEnumerable<SurveillanceTrade>)opposite : opposite.OrderBy(o => o.TradeId, StringComparer.Ordinal))
+        if (opposite is null)
         {
-            var relative = Math.Abs(other.Price - trade.Price) / trade.Price;
-            if (relative <= priceBand)
+            return Alert(trade, single) is { } alert ? [alert] : [];
+        }
+
+        List<ComplianceAlert>? alerts = null;
+        foreach (var other in opposite.OrderBy(o => o.TradeId, StringComparer.Ordinal))
+        {
+            if (Alert(trade, other) is { } alert)
             {
-                // Keyed by the pair, so whichever of the two trades is evaluated second raises the same alert.
-                (alerts ??= []).Add(ComplianceAlert.Create(Name, trade.BeneficialOwner, "High",
-                    $"{trade.BeneficialOwner} bought and sold {trade.Isin} within {window.TotalMinutes:0} minutes at prices {relative:P2} apart.",
-                    new Dictionary<string, string> { ["owner"] = trade.BeneficialOwner, ["isin"] = trade.Isin, ["prices"] = $"{other.Price.ToString(CultureInfo.InvariantCulture)} / {trade.Price.ToString(CultureInfo.InvariantCulture)}" },
-                    [trade.TradeId, other.TradeId]));
+                (alerts ??= []).Add(alert);
             }
         }
 
         return alerts ?? (IEnumerable<ComplianceAlert>)[];
+    }
+
+    // The alert for a pair within the price band, or null.
+    private ComplianceAlert? Alert(SurveillanceTrade trade, WindowTrade other)
+    {
+        var relative = Math.Abs(other.Price - trade.Price) / trade.Price;
+        if (relative > priceBand)
+        {
+            return null;
+        }
+
+        // Keyed by the pair, so whichever of the two trades is evaluated second raises the same alert.
+        return ComplianceAlert.Create(Name, trade.BeneficialOwner, "High",
+            $"{trade.BeneficialOwner} bought and sold {trade.Isin} within {window.TotalMinutes:0} minutes at prices {relative:P2} apart.",
+            new Dictionary<string, string> { ["owner"] = trade.BeneficialOwner, ["isin"] = trade.Isin, ["prices"] = string.Create(CultureInfo.InvariantCulture, $"{other.Price} / {trade.Price}") },
+            [trade.TradeId, other.TradeId]);
     }
 }
 
@@ -174,7 +203,13 @@ public sealed class PriceReasonabilityRule(int lookback, decimal maximumScore, d
     // Up to this many prices are ranked on the stack; a longer configured lookback ranks in arrays.
     private const int OnTheStack = 64;
 
+    // How many sets of recent prices the rule remembers the median and MAD of (a direct-mapped table; a set that lands on a
+    // taken entry replaces it). One set per instrument and day is what a day's trades look back on.
+    private const int RememberedSets = 1024;
+
     private static readonly ulong[] PowersOfTen = [.. Enumerable.Range(0, 19).Select(e => (ulong)Math.Pow(10, e))];
+
+    private readonly Remembered?[] _remembered = new Remembered?[RememberedSets];
 
     public string Name => "PriceReasonability";
 
@@ -185,7 +220,7 @@ public sealed class PriceReasonabilityRule(int lookback, decimal maximumScore, d
         var prices = context.RecentPrices(trade.Isin, lookback);
         if (prices.Count >= 5)
         {
-            var (median, mad) = MedianAndMedianAbsoluteDeviation(prices);
+            var (median, mad) = MedianAndMadOnce(prices);
             var scale = 1.4826m * mad;
             var score = scale == 0m ? (trade.Price == median ? 0m : decimal.MaxValue) : Math.Abs(trade.Price - median) / scale;
             if (score > maximumScore)
@@ -226,16 +261,71 @@ public sealed class PriceReasonabilityRule(int lookback, decimal maximumScore, d
     public static (decimal Median, decimal MedianAbsoluteDeviation) MedianAndMedianAbsoluteDeviation(IReadOnlyList<decimal> prices)
     {
         ArgumentNullException.ThrowIfNull(prices);
-        var n = prices.Count;
-        var values = n <= OnTheStack ? stackalloc decimal[n] : new decimal[n];
-        var keys = n <= OnTheStack ? stackalloc Keyed[n] : new Keyed[n];
-        for (var i = 0; i < n; i++)
+        var values = prices.Count <= OnTheStack ? stackalloc decimal[prices.Count] : new decimal[prices.Count];
+        CopyTo(prices, values);
+        return MedianAndMad(values);
+    }
+
+    // The median and MAD of the prices, computed once per set of prices: every trade of an instrument on a day looks back on
+    // the same closes, so the ranking is done for the first and remembered for the others. Remembered by the prices' exact
+    // bits — scale included, so 100.5 and 100.50, which rank alike but give different digits, are different sets — and
+    // compared in full on every hit, so what is returned is always what MedianAndMedianAbsoluteDeviation gives.
+    private (decimal Median, decimal Mad) MedianAndMadOnce(IReadOnlyList<decimal> prices)
+    {
+        if (prices.Count > OnTheStack)
         {
-            values[i] = prices[i];
+            return MedianAndMedianAbsoluteDeviation(prices);
         }
 
+        Span<decimal> values = stackalloc decimal[prices.Count];
+        CopyTo(prices, values);
+        var bits = MemoryMarshal.AsBytes(values);
+        var hash = new HashCode();
+        hash.AddBytes(bits);
+        var key = hash.ToHashCode();
+        ref var entry = ref _remembered[(uint)key % RememberedSets];
+        var remembered = Volatile.Read(ref entry);
+        if (remembered is not null && remembered.Key == key && bits.SequenceEqual(MemoryMarshal.AsBytes(remembered.Prices.AsSpan())))
+        {
+            return (remembered.Median, remembered.Mad);
+        }
+
+        var copy = values.ToArray();
+        var (median, mad) = MedianAndMad(values);
+        Volatile.Write(ref entry, new Remembered(key, copy, median, mad));
+        return (median, mad);
+    }
+
+    // Reads the prices into a span: through the list's own copy when it has one, instead of an interface call per price.
+    private static void CopyTo(IReadOnlyList<decimal> prices, Span<decimal> values)
+    {
+        switch (prices)
+        {
+            case decimal[] array:
+                array.AsSpan(0, values.Length).CopyTo(values);
+                break;
+            case List<decimal> list:
+                CollectionsMarshal.AsSpan(list)[..values.Length].CopyTo(values);
+                break;
+            case SurveillanceWindow.Prefix prefix:
+                prefix.CopyTo(values);
+                break;
+            default:
+                for (var i = 0; i < values.Length; i++)
+                {
+                    values[i] = prices[i];
+                }
+
+                break;
+        }
+    }
+
+    // The median, then the median of the absolute deviations from it, in place of the values.
+    private static (decimal Median, decimal Mad) MedianAndMad(Span<decimal> values)
+    {
+        var keys = values.Length <= OnTheStack ? stackalloc Keyed[values.Length] : new Keyed[values.Length];
         var median = MedianOf(values, keys);
-        for (var i = 0; i < n; i++)
+        for (var i = 0; i < values.Length; i++)
         {
             values[i] = Math.Abs(values[i] - median);
         }
@@ -336,6 +426,8 @@ public sealed class PriceReasonabilityRule(int lookback, decimal maximumScore, d
             new Dictionary<string, string> { ["price"] = trade.Price.ToString(CultureInfo.InvariantCulture), ["benchmark"] = benchmark.ToString(CultureInfo.InvariantCulture) }, [trade.TradeId]);
 
     private readonly record struct Keyed(long Key, int Position);
+
+    private sealed record Remembered(int Key, decimal[] Prices, decimal Median, decimal Mad);
 
     private readonly record struct Ranked(decimal Value, int Position);
 

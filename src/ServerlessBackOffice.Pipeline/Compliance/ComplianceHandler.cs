@@ -129,10 +129,10 @@ public sealed partial class ComplianceHandler(
             }
 
             var context = document.Window.ContextFor(trade, closes, referencePrice);
-            var raised = document.Window.RaisedAlertIds;
+            var window = document.Window;
             var now = clock.GetUtcNow();
             var events = Surveillance.Evaluate(trade, context, rules)
-                .Where(a => !raised.Contains(a.AlertId, StringComparer.Ordinal))
+                .Where(a => !window.HasRaised(a.AlertId))
                 .Select(a => ComplianceAlertRaised.From(a, trade, now, wire.CorrelationId))
                 .ToList();
             var alertIds = events.Select(e => e.AlertId).ToList();
