@@ -8,7 +8,9 @@ namespace ServerlessBackOffice.Domain.Tests.Compliance;
 /// <summary>
 /// The hot path of surveillance was rewritten without LINQ sorts and copies (docs/performance.md). These properties hold
 /// the rewrite to the straightforward implementations it replaced — kept here as the reference — value for value and digit
-/// for digit (equal decimals written with different scales, like 100.5 and 100.50, must come out as they did).
+/// for digit (equal decimals written with different scales, like 100.5 and 100.50, must come out as they did). The windows
+/// Apply returns share an append-only buffer between versions: the properties below also apply trades to older versions
+/// again and from several threads at once, and check that every version still holds exactly its own contents.
 /// </summary>
 public sealed class SurveillanceEquivalenceTests
 {
@@ -61,6 +63,66 @@ public sealed class SurveillanceEquivalenceTests
     }
 
     [Fact]
+    public void Property_ApplyingToOlderVersionsAgain_KeepsEveryVersionsOwnContents() =>
+        Prop.ForAll(ArbMap.Default.ArbFor<int>(), seed => BranchesMatch(seed)).QuickCheckThrowOnFailure();
+
+    [Theory]
+    [InlineData(5)]
+    [InlineData(77)]
+    [InlineData(-31)]
+    public void KnownSeeds_ApplyingToOlderVersionsAgain_KeepsEveryVersionsOwnContents(int seed) => Assert.True(BranchesMatch(seed));
+
+    [Fact]
+    public void Apply_ToTheSameVersionFromManyThreadsAtOnce_GivesEachThreadItsOwnWindow()
+    {
+        var window = SurveillanceWindow.Empty("OWNER-1", "US0378331005");
+        for (var i = 0; i < 10; i++)
+        {
+            window = window.Apply(new WindowTrade($"T-{i}", 1, $"ACC-{i % 3}", i % 2 == 0, 10m + i, 100m, Start.AddMinutes(i)), [$"A{i}"], WindowLimits.Default);
+        }
+
+        var before = window.Trades.ToList();
+        for (var round = 0; round < 20; round++)
+        {
+            var results = new SurveillanceWindow[8];
+            Parallel.For(0, results.Length, t => results[t] = window.Apply(
+                new WindowTrade($"R{round}-{t}", 1, "ACC-1", t % 2 == 0, 1m + t, 100m, Start.AddMinutes(20 + t)), [$"B{round}-{t}"], WindowLimits.Default));
+
+            Assert.Equal(before, window.Trades);
+            for (var t = 0; t < results.Length; t++)
+            {
+                Assert.Equal([.. before, new WindowTrade($"R{round}-{t}", 1, "ACC-1", t % 2 == 0, 1m + t, 100m, Start.AddMinutes(20 + t))], results[t].Trades);
+                Assert.Equal([.. window.RaisedAlertIds, $"B{round}-{t}"], results[t].RaisedAlertIds);
+                Assert.Equal(window.Position("ACC-1", null) + (t % 2 == 0 ? 1m + t : -(1m + t)), results[t].Position("ACC-1", null));
+            }
+        }
+    }
+
+    [Fact]
+    public void Property_WashTradeRuleOnAWindowContextEqualsTheReferenceRule() =>
+        Prop.ForAll(ArbMap.Default.ArbFor<int>(), seed => WashTradesMatch(seed)).QuickCheckThrowOnFailure();
+
+    [Fact]
+    public void Property_PriceRuleRememberingSetsOfClosesEqualsTheReferenceRule() =>
+        Prop.ForAll(ArbMap.Default.ArbFor<int>(), seed => RememberedMediansMatch(seed)).QuickCheckThrowOnFailure();
+
+    [Fact]
+    public void PriceRule_OnClosesEqualInValueButNotInDigits_ReportsEachSetsOwnMedian()
+    {
+        // 100.5 and 100.50 rank alike; the remembered median of one set must not be handed out for the other.
+        var rule = new PriceReasonabilityRule(5, 1m, 0.1m);
+        decimal[] narrow = [100.5m, 100.5m, 100.5m, 100.4m, 100.6m];
+        decimal[] wide = [100.50m, 100.50m, 100.50m, 100.40m, 100.60m];
+        var trade = new SurveillanceTrade("T-1", 1, "B", "ACC-1", "OWNER-1", "US0378331005", true, 1m, 120m, "USD", 120m, Start, Start, new DateOnly(2026, 11, 24));
+        var window = SurveillanceWindow.Empty("OWNER-1", "US0378331005");
+        for (var i = 0; i < 3; i++)
+        {
+            Assert.Equal("100.5", Assert.Single(rule.Evaluate(trade, window.ContextFor(trade, narrow, null))).Evidence["benchmark"]);
+            Assert.Equal("100.50", Assert.Single(rule.Evaluate(trade, window.ContextFor(trade, wide, null))).Evidence["benchmark"]);
+        }
+    }
+
+    [Fact]
     public void Property_EvaluateOrdersAlertsAsTheReference() =>
         Prop.ForAll(ArbMap.Default.ArbFor<int>(), seed => EvaluateMatches(seed)).QuickCheckThrowOnFailure();
 
@@ -69,7 +131,7 @@ public sealed class SurveillanceEquivalenceTests
         Prop.ForAll(ArbMap.Default.ArbFor<int>(), seed =>
         {
             var random = new Random(seed);
-            var ids = Enumerable.Range(0, random.Next(0, 5)).Select(_ => $"T-{random.Next(0, 4)}{(random.Next(3) == 0 ? "é" : string.Empty)}").ToList();
+            var ids = Enumerable.Range(0, random.Next(0, 5)).Select(_ => $"T-{random.Next(0, 4)}{random.Next(4) switch { 0 => "é", 1 => "\U0001F600", _ => string.Empty }}").ToList();
             var breachKey = random.Next(4) == 0 ? new string('k', random.Next(100, 400)) : "OWNER-1";
             var expectedTrades = ids.Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal).ToList();
             var expectedId = "AL" + Convert.ToHexString(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes($"WashTrade\n{breachKey}\n{string.Join('\n', expectedTrades)}"))[..12]);
@@ -153,7 +215,9 @@ public sealed class SurveillanceEquivalenceTests
         var initialTrades = Enumerable.Range(0, random.Next(0, 4))
             .Select(i => new WindowTrade($"S-{i}", 1, accounts[random.Next(accounts.Length)], random.Next(2) == 0, random.Next(1, 100), 100m, Start.AddMinutes(random.Next(0, 30))))
             .ToList(); // deliberately in any order: Apply must sort a window it did not build
-        var fast = new SurveillanceWindow("OWNER-1", "US0378331005", initialTrades, initialPositions, [.. Enumerable.Range(0, random.Next(0, 10)).Select(i => $"A{i}")]);
+        var fast = random.Next(4) == 0
+            ? SurveillanceWindow.Empty("OWNER-1", "US0378331005")
+            : new SurveillanceWindow("OWNER-1", "US0378331005", initialTrades, initialPositions, [.. Enumerable.Range(0, random.Next(0, 10)).Select(i => $"A{i}")]);
         var reference = fast;
         for (var step = 0; step < random.Next(1, 60); step++)
         {
@@ -162,7 +226,108 @@ public sealed class SurveillanceEquivalenceTests
             var alertIds = Enumerable.Range(0, random.Next(0, 4)).Select(_ => $"A{random.Next(0, 14)}").ToList();
             fast = fast.Apply(trade, alertIds, limits);
             reference = ReferenceApply(reference, trade, alertIds, limits);
-            if (!SameWindow(fast, reference))
+            if (!SameWindow(fast, reference) || !SameContext(fast, reference, random))
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
+
+    // Applies each trade to a version chosen at random among all made so far (often the newest, often an older one, which
+    // must then copy rather than append in place) and checks after every step that every version still equals its reference.
+    private static bool BranchesMatch(int seed)
+    {
+        var random = new Random(seed);
+        var limits = new WindowLimits(TimeSpan.FromMinutes(random.Next(30, 300)), random.Next(3, 20), random.Next(2, 10));
+        var accounts = new[] { "ACC-1", "ACC-2", "acc-1" };
+        var versions = new List<(SurveillanceWindow Fast, SurveillanceWindow Reference)> { (SurveillanceWindow.Empty("OWNER-1", "US0378331005"), SurveillanceWindow.Empty("OWNER-1", "US0378331005")) };
+        var minute = 0;
+        for (var step = 0; step < random.Next(1, 80); step++)
+        {
+            var (fast, reference) = random.Next(3) == 0 ? versions[random.Next(versions.Count)] : versions[^1];
+            minute += random.Next(0, 4) == 0 ? -random.Next(0, 10) : random.Next(0, 10); // mostly later, sometimes earlier
+            var trade = new WindowTrade($"T-{random.Next(0, 25)}", random.Next(1, 4), new string(accounts[random.Next(accounts.Length)]), random.Next(2) == 0,
+                random.Next(1, 1_000) / (random.Next(2) == 0 ? 1m : 100m), 100m, Start.AddMinutes(Math.Max(minute, 0)));
+            var alertIds = Enumerable.Range(0, random.Next(0, 3)).Select(_ => $"A{random.Next(0, 12)}").ToList();
+            versions.Add((fast.Apply(trade, alertIds, limits), ReferenceApply(reference, trade, alertIds, limits)));
+            foreach (var (f, r) in versions)
+            {
+                if (!SameWindow(f, r) || !SameContext(f, r, random))
+                {
+                    return false;
+                }
+            }
+        }
+
+        return true;
+    }
+
+    // What the rules see through a window's context, against the same window held in plain lists.
+    private static bool SameContext(SurveillanceWindow fast, SurveillanceWindow reference, Random random)
+    {
+        var listed = new SurveillanceWindow(reference.BeneficialOwner, reference.Isin, [.. reference.Trades], reference.FoldedPositions, [.. reference.RaisedAlertIds]);
+        var tradeId = $"T-{random.Next(0, 25)}";
+        var trade = new SurveillanceTrade(tradeId, 1, "B", "ACC-1", "OWNER-1", "US0378331005", true, 1m, 100m, "USD", 100m, Start, Start, new DateOnly(2026, 11, 24));
+        var since = Start.AddMinutes(random.Next(-10, 240));
+        var fastContext = fast.ContextFor(trade, [], null);
+        var listedContext = listed.ContextFor(trade, [], null);
+        var expectedTrades = listed.Trades.Where(t => t.ExecutedAt >= since && t.TradeId != tradeId).ToList();
+        return fastContext.RecentWindowTradesOfOwner("OWNER-1", "US0378331005", since).SequenceEqual(expectedTrades)
+            && fastContext.RecentTradesOfOwner("OWNER-1", "US0378331005", since).Select(WindowTrade.From).SequenceEqual(expectedTrades)
+            && listedContext.RecentWindowTradesOfOwner("OWNER-1", "US0378331005", since).SequenceEqual(expectedTrades)
+            && fastContext.RecentWindowTradesOfOwner("OWNER-2", "US0378331005", since).Count == 0
+            && new[] { "ACC-1", "ACC-2", "acc-1", "ACC-9" }.All(a => fastContext.PositionBefore(a, "US0378331005") == listedContext.PositionBefore(a, "US0378331005"))
+            && Enumerable.Range(0, 25).All(i => fast.AppliedVersion($"T-{i}") == listed.AppliedVersion($"T-{i}"))
+            && Enumerable.Range(0, 14).All(i => fast.HasRaised($"A{i}") == listed.RaisedAlertIds.Contains($"A{i}"));
+    }
+
+    private static bool WashTradesMatch(int seed)
+    {
+        var random = new Random(seed);
+        var washWindow = TimeSpan.FromMinutes(random.Next(1, 60));
+        var priceBand = random.Next(0, 30) / 1000m;
+        var rule = new WashTradeRule(washWindow, priceBand);
+        var window = SurveillanceWindow.Empty("OWNER-1", "US0378331005");
+        for (var i = 0; i < 40; i++)
+        {
+            // Trade ids repeat, so some evaluations are of amendments whose earlier version is in the window.
+            var executed = Start.AddMinutes(i * random.Next(0, 5) + random.Next(0, 3));
+            var trade = new SurveillanceTrade($"T-{random.Next(0, 30)}", 1 + i, "B", $"ACC-{random.Next(0, 3)}", "OWNER-1", "US0378331005", random.Next(2) == 0,
+                random.Next(1, 100), 100m + (random.Next(-50, 50) / 100m) * (random.Next(2) == 0 ? 1m : 1.0m), "USD", 100m, executed, executed, new DateOnly(2026, 11, 24));
+            var listed = new SurveillanceWindow(window.BeneficialOwner, window.Isin, [.. window.Trades], window.FoldedPositions, [.. window.RaisedAlertIds]);
+            var expected = ReferenceWashTrades(washWindow, priceBand, trade, listed.ContextFor(trade, [], null));
+            var actual = rule.Evaluate(trade, window.ContextFor(trade, [], null)).ToList();
+            if (!expected.Select(Describe).SequenceEqual(actual.Select(Describe)))
+            {
+                return false;
+            }
+
+            window = window.Apply(WindowTrade.From(trade), actual.Select(a => a.AlertId), WindowLimits.Default);
+        }
+
+        return true;
+    }
+
+    private static bool RememberedMediansMatch(int seed)
+    {
+        var random = new Random(seed);
+        var lookback = random.Next(5, 30);
+        var maximumScore = (decimal)random.Next(1, 6);
+        var rule = new PriceReasonabilityRule(lookback, maximumScore, 0.1m);
+        var sets = Enumerable.Range(0, random.Next(1, 6)).Select(_ => Prices(random, random.Next(5, 40)).ToArray()).ToList();
+        // The same values written with more digits: equal in value, different in the digits of their median.
+        sets.Add([.. sets[0].Select(p => p * 1.000m)]);
+        var window = SurveillanceWindow.Empty("OWNER-1", "US0378331005");
+        for (var i = 0; i < 30; i++)
+        {
+            var closes = sets[random.Next(sets.Count)];
+            var price = closes[random.Next(closes.Length)] * (random.Next(3) == 0 ? 1.05m : 1m);
+            var trade = new SurveillanceTrade($"T-{i}", 1, "B", "ACC-1", "OWNER-1", "US0378331005", true, 1m, price, "USD", price, Start, Start, new DateOnly(2026, 11, 24));
+            var expected = ReferencePriceRule(maximumScore, 0.1m, trade, closes.Take(lookback).ToList(), closes[0]);
+            var actual = rule.Evaluate(trade, window.ContextFor(trade, random.Next(2) == 0 ? closes : closes.ToList(), closes[0])).ToList();
+            if (!expected.Select(Describe).SequenceEqual(actual.Select(Describe)))
             {
                 return false;
             }
@@ -217,7 +382,7 @@ public sealed class SurveillanceEquivalenceTests
         window.FoldedPositions.OrderBy(p => p.Key, StringComparer.Ordinal).Select(p => $"{p.Key}={p.Value.ToString(CultureInfo.InvariantCulture)}");
 
     private static string Describe(ComplianceAlert alert) =>
-        $"{alert.AlertId}|{alert.Summary}|{string.Join(',', alert.Evidence.OrderBy(e => e.Key, StringComparer.Ordinal).Select(e => $"{e.Key}={e.Value}"))}";
+        $"{alert.AlertId}|{alert.Rule}|{alert.Severity}|{alert.Summary}|{string.Join(',', alert.TradeIds)}|{string.Join(',', alert.Evidence.OrderBy(e => e.Key, StringComparer.Ordinal).Select(e => $"{e.Key}={e.Value}"))}";
 
     private static ComplianceAlert Alert(int key, int serial) =>
         new($"AL{key:D2}", "R", "Low", $"serial {serial}", new Dictionary<string, string>(), ["T-1"]);
@@ -263,6 +428,27 @@ public sealed class SurveillanceEquivalenceTests
         else if (reference is { } r && Math.Abs(trade.Price - r) / r > fallbackBand)
         {
             Raise($"{Math.Abs(trade.Price - r) / r:P1} from the reference price {r.ToString(CultureInfo.InvariantCulture)}", r);
+        }
+
+        return alerts;
+    }
+
+    private static List<ComplianceAlert> ReferenceWashTrades(TimeSpan window, decimal priceBand, SurveillanceTrade trade, ISurveillanceContext context)
+    {
+        var alerts = new List<ComplianceAlert>();
+        var opposite = context.RecentTradesOfOwner(trade.BeneficialOwner, trade.Isin, trade.ExecutedAt - window)
+            .Where(o => o.TradeId != trade.TradeId && o.IsBuy != trade.IsBuy && (o.ExecutedAt - trade.ExecutedAt).Duration() <= window)
+            .OrderBy(o => o.TradeId, StringComparer.Ordinal);
+        foreach (var other in opposite)
+        {
+            var relative = Math.Abs(other.Price - trade.Price) / trade.Price;
+            if (relative <= priceBand)
+            {
+                alerts.Add(ComplianceAlert.Create("WashTrade", trade.BeneficialOwner, "High",
+                    $"{trade.BeneficialOwner} bought and sold {trade.Isin} within {window.TotalMinutes:0} minutes at prices {relative:P2} apart.",
+                    new Dictionary<string, string> { ["owner"] = trade.BeneficialOwner, ["isin"] = trade.Isin, ["prices"] = $"{other.Price.ToString(CultureInfo.InvariantCulture)} / {trade.Price.ToString(CultureInfo.InvariantCulture)}" },
+                    [trade.TradeId, other.TradeId]));
+            }
         }
 
         return alerts;
