@@ -155,26 +155,28 @@ public static class Surveillance
     {
         ArgumentNullException.ThrowIfNull(rules);
 
-        // Most trades raise nothing: no list is allocated and nothing is sorted unless a rule raises an alert.
+        // Most trades raise nothing: no list is allocated and nothing is sorted unless a rule raises an alert. When a trade
+        // raises one alert, the rule's own list of it is returned.
         List<ComplianceAlert>? alerts = null;
+        IReadOnlyList<ComplianceAlert>? single = null;
         if (rules is IReadOnlyList<ISurveillanceRule> list)
         {
             for (var i = 0; i < list.Count; i++)
             {
-                Collect(list[i].Evaluate(trade, context), ref alerts);
+                Collect(list[i].Evaluate(trade, context), ref alerts, ref single);
             }
         }
         else
         {
             foreach (var rule in rules)
             {
-                Collect(rule.Evaluate(trade, context), ref alerts);
+                Collect(rule.Evaluate(trade, context), ref alerts, ref single);
             }
         }
 
         if (alerts is null)
         {
-            return [];
+            return single ?? [];
         }
 
         if (alerts.Count > 16)
@@ -199,11 +201,23 @@ public static class Surveillance
         return alerts;
     }
 
-    private static void Collect(IEnumerable<ComplianceAlert> raised, ref List<ComplianceAlert>? alerts)
+    private static void Collect(IEnumerable<ComplianceAlert> raised, ref List<ComplianceAlert>? alerts, ref IReadOnlyList<ComplianceAlert>? single)
     {
         if (raised is ICollection<ComplianceAlert> { Count: 0 })
         {
             return;
+        }
+
+        if (alerts is null && single is null && raised is IReadOnlyList<ComplianceAlert> { Count: 1 } one)
+        {
+            single = one;
+            return;
+        }
+
+        if (single is not null)
+        {
+            alerts = [single[0]];
+            single = null;
         }
 
         foreach (var alert in raised)

@@ -286,7 +286,7 @@ public sealed record SurveillanceWindow(
             data[i] = new TradeData(TradeData.HashOf(trade.Account), TradeData.HashOf(trade.TradeId), previous, trade.ExecutedAt.UtcTicks, trade.SignedQuantity);
         }
 
-        return TradeSequence.Of(CollectionsMarshal.AsSpan(trades), data);
+        return TradeSequence.Of([.. trades], data);
     }
 
     private static int Order(WindowTrade x, WindowTrade y)

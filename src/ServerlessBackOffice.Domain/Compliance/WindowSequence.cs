@@ -39,7 +39,7 @@ internal sealed class WindowSequence<TItem, TData> : IReadOnlyList<TItem>
     }
 
     /// <summary>The empty sequence; its buffer has no room, so appending to it always starts a buffer of its own.</summary>
-    public static WindowSequence<TItem, TData> Empty { get; } = new(new DataBuffer(0), 0, [], 0, 0);
+    public static WindowSequence<TItem, TData> Empty { get; } = new(new DataBuffer([]), 0, [], 0, 0);
 
     public int Count { get; }
 
@@ -51,23 +51,24 @@ internal sealed class WindowSequence<TItem, TData> : IReadOnlyList<TItem>
 
     public TItem this[int index] => (uint)index < (uint)Count ? _items[_itemsStart + index] : throw new ArgumentOutOfRangeException(nameof(index));
 
-    /// <summary>A sequence of these items and data (of equal length) in a buffer of its own, with room to append as many again.</summary>
-    public static WindowSequence<TItem, TData> Of(ReadOnlySpan<TItem> items, ReadOnlySpan<TData> data)
+    /// <summary>
+    /// A sequence of these items and data (of equal length), which it takes over: the caller must not change either array.
+    /// The data fills its buffer, so the first append copies it (into a buffer with room): a window read from the store is
+    /// applied one trade and written back, and is not kept.
+    /// </summary>
+    public static WindowSequence<TItem, TData> Of(TItem[] items, TData[] data)
     {
         if (items.Length != data.Length)
         {
             throw new ArgumentException("Every item needs its data.", nameof(data));
         }
 
-        if (items.IsEmpty)
+        if (items.Length == 0)
         {
             return Empty;
         }
 
-        var buffer = new DataBuffer(Capacity(data.Length));
-        data.CopyTo(buffer.Entries);
-        buffer.Used = data.Length;
-        return new WindowSequence<TItem, TData>(buffer, 0, items.ToArray(), 0, items.Length);
+        return new WindowSequence<TItem, TData>(new DataBuffer(data) { Used = data.Length }, 0, items, 0, items.Length);
     }
 
     /// <summary>This sequence with one more item at the end; this version is unchanged.</summary>
@@ -86,7 +87,7 @@ internal sealed class WindowSequence<TItem, TData> : IReadOnlyList<TItem>
         }
 
         // An older version appended to again, or a full buffer: this version's data in a buffer of its own.
-        var buffer = new DataBuffer(Capacity(Count + 1));
+        var buffer = new DataBuffer(new TData[Capacity(Count + 1)]);
         Data.CopyTo(buffer.Entries);
         buffer.Entries[Count] = data;
         buffer.Used = Count + 1;
@@ -110,9 +111,9 @@ internal sealed class WindowSequence<TItem, TData> : IReadOnlyList<TItem>
     // Twice what is needed, so that a window growing one trade at a time copies its data a logarithmic number of times.
     private static int Capacity(int needed) => Math.Max(4, needed <= int.MaxValue / 2 ? needed * 2 : needed);
 
-    private sealed class DataBuffer(int capacity)
+    private sealed class DataBuffer(TData[] entries)
     {
-        public readonly TData[] Entries = new TData[capacity];
+        public readonly TData[] Entries = entries;
 
         // Entries [0, Used) are written and belong to some version; the next append in place claims Used.
         public int Used;

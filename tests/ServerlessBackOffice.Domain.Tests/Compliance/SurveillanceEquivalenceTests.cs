@@ -340,7 +340,7 @@ public sealed class SurveillanceEquivalenceTests
     {
         var random = new Random(seed);
         var rules = Enumerable.Range(0, random.Next(0, 8))
-            .Select(r => new FixedRule($"R{r}", [.. Enumerable.Range(0, random.Next(0, 25)).Select(i => Alert(random.Next(0, 30), r * 100 + i))]))
+            .Select(r => new FixedRule($"R{r}", [.. Enumerable.Range(0, random.Next(0, random.Next(2) == 0 ? 3 : 25)).Select(i => Alert(random.Next(0, 30), r * 100 + i))], random.Next(2) == 0))
             .ToList();
         var trade = new SurveillanceTrade("T-1", 1, "B", "ACC-1", "OWNER-1", "US0378331005", true, 1m, 100m, "USD", 100m, Start, Start, new DateOnly(2026, 11, 24));
         var expected = rules.SelectMany(r => r.Evaluate(trade, null!)).OrderBy(a => a.AlertId, StringComparer.Ordinal).ToList();
@@ -387,11 +387,14 @@ public sealed class SurveillanceEquivalenceTests
     private static ComplianceAlert Alert(int key, int serial) =>
         new($"AL{key:D2}", "R", "Low", $"serial {serial}", new Dictionary<string, string>(), ["T-1"]);
 
-    private sealed class FixedRule(string name, IReadOnlyList<ComplianceAlert> alerts) : ISurveillanceRule
+    // A rule raising fixed alerts, as a list (which Evaluate may hand back as it is when it is the only alert) or one by one.
+    private sealed class FixedRule(string name, IReadOnlyList<ComplianceAlert> alerts, bool asList) : ISurveillanceRule
     {
         public string Name => name;
 
-        public IEnumerable<ComplianceAlert> Evaluate(SurveillanceTrade trade, ISurveillanceContext context)
+        public IEnumerable<ComplianceAlert> Evaluate(SurveillanceTrade trade, ISurveillanceContext context) => asList ? alerts.ToList() : OneByOne();
+
+        private IEnumerable<ComplianceAlert> OneByOne()
         {
             foreach (var alert in alerts)
             {
