@@ -64,6 +64,8 @@ public sealed partial class AzuriteProcess : IAsyncDisposable
             [
                 Path.Combine(RepositoryLayout.CosmosStandIn(root), "run-with-parent.mjs"),
                 Environment.ProcessId.ToString(CultureInfo.InvariantCulture),
+                // Azurite's extent collector, every ten minutes, blocks it for minutes once the archive holds 100,000 blobs.
+                Path.Combine(RepositoryLayout.CosmosStandIn(root), "azurite-blob.mjs"),
                 main,
                 "--blobHost", "127.0.0.1",
                 "--blobPort", port.ToString(CultureInfo.InvariantCulture),

@@ -58,6 +58,46 @@ public sealed class ProcessLifetimeTests
         ]);
     }
 
+    [Fact]
+    public async Task Azurite_AsStarted_CollectsExtentsOnceADayNotEveryTenMinutes()
+    {
+        // AzuriteProcess starts Azurite through azurite-blob.mjs, which stretches the extent collector's interval: each pass
+        // blocks Azurite for minutes once the day's archive holds 100,000 blobs. Azurite's debug log says how long it sleeps.
+        var root = RepositoryLayout.FindRoot();
+        var debugLog = Path.Combine(Path.GetTempPath(), $"azurite-debug-{Guid.NewGuid():N}.log");
+        var (azurite, _) = await NodeProcess.StartAsync(
+            "Azurite",
+            [
+                Path.Combine(RepositoryLayout.CosmosStandIn(root), "run-with-parent.mjs"), Environment.ProcessId.ToString(CultureInfo.InvariantCulture),
+                Path.Combine(RepositoryLayout.CosmosStandIn(root), "azurite-blob.mjs"),
+                Path.Combine(RepositoryLayout.NodeModules(root), "azurite", "dist", "src", "blob", "main.js"),
+                "--blobHost", "127.0.0.1", "--blobPort", "0",
+                "--inMemoryPersistence", "--skipApiVersionCheck", "--disableTelemetry", "--debug", debugLog,
+            ],
+            new System.Text.RegularExpressions.Regex("successfully listens on"),
+            NodeProcess.StartTimeout,
+            Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance,
+            ct);
+        try
+        {
+            var sleep = string.Empty;
+            for (var look = 0; look < 300 && sleep.Length == 0; look++)
+            {
+                await Task.Delay(100, ct);
+                sleep = File.Exists(debugLog)
+                    ? (await File.ReadAllLinesAsync(debugLog, ct)).FirstOrDefault(l => l.Contains("markSweepLoop() Sleep for", StringComparison.Ordinal)) ?? string.Empty
+                    : string.Empty;
+            }
+
+            Assert.Contains("Sleep for 86400000ms", sleep, StringComparison.Ordinal);
+        }
+        finally
+        {
+            await azurite.DisposeAsync();
+            File.Delete(debugLog);
+        }
+    }
+
     private async Task AssertChildDiesWithParentAsync(Func<string, string[]> childArguments)
     {
         // A stand-in parent (a sleeping process) that the test can kill, as a cancelled test host would die.
