@@ -2,9 +2,12 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Security.Cryptography;
 using System.Text;
+using Microsoft.Extensions.Logging.Abstractions;
+using ServerlessBackOffice.Cli.Archive;
 using ServerlessBackOffice.Domain.Archive;
 using ServerlessBackOffice.Domain.Ledger;
 using ServerlessBackOffice.Domain.Reports;
+using ServerlessBackOffice.Pipeline.Archive;
 
 namespace ServerlessBackOffice.Benchmarks;
 
@@ -17,7 +20,9 @@ namespace ServerlessBackOffice.Benchmarks;
 /// under DIR. Timed once generating only, once generating and building, so the builder's own time is the difference.
 /// Prints the peak working set of the process.</item>
 /// <item><c>reports-scale verify --records 1000000 [--out DIR]</c>: writes that many records as files of a sealed bundle
-/// folder (manifest, signature, public key), then times <see cref="ArchiveVerifier.Verify"/> on the folder.</item>
+/// folder (manifest, signature, public key), times <see cref="ArchiveVerifier.Verify"/> on the folder, then writes the same
+/// bundle as a zip with the product's bundle writer and times the verification of the zip (one reader per core).
+/// <c>--reuse [--form folder|zip]</c> verifies both (or one) again without rewriting them.</item>
 /// </list>
 /// </summary>
 public static class ReportsScale
@@ -38,7 +43,7 @@ public static class ReportsScale
         return mode switch
         {
             "reports" => Reports(int.Parse(Option(args, "--trades") ?? "1000000", CultureInfo.InvariantCulture), outFolder),
-            "verify" when args.Contains("--reuse") => VerifyExisting(outFolder),
+            "verify" when args.Contains("--reuse") => VerifyExisting(outFolder, Option(args, "--form")),
             "verify" => Verify(int.Parse(Option(args, "--records") ?? "1000000", CultureInfo.InvariantCulture), outFolder),
             _ => Usage(),
         };
@@ -98,6 +103,7 @@ public static class ReportsScale
     {
         Directory.CreateDirectory(folder);
         var cpuAtStart = Process.GetCurrentProcess().TotalProcessorTime;
+        var allocatedAtStart = GC.GetTotalAllocatedBytes(precise: false);
         var generate = Stopwatch.StartNew();
         long bytes = 0, records = 0;
         foreach (var (_, content) in DayRecords(trades))
@@ -108,6 +114,7 @@ public static class ReportsScale
 
         generate.Stop();
         var cpuGenerating = Process.GetCurrentProcess().TotalProcessorTime - cpuAtStart;
+        var allocatedGenerating = GC.GetTotalAllocatedBytes(precise: false) - allocatedAtStart;
         var build = Stopwatch.StartNew();
         var sink = new FolderSink(folder);
         var byFolder = new SortedDictionary<string, TimeSpan>(StringComparer.Ordinal);
@@ -128,6 +135,7 @@ public static class ReportsScale
 
         build.Stop();
         var cpuBuilding = Process.GetCurrentProcess().TotalProcessorTime - cpuAtStart - cpuGenerating;
+        var allocatedBuilding = GC.GetTotalAllocatedBytes(precise: false) - allocatedAtStart - allocatedGenerating;
         foreach (var (folder2, time) in byFolder.OrderBy(f => f.Key, StringComparer.Ordinal))
         {
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  {folder2}: {time.TotalSeconds:F2} s in the builder"));
@@ -138,7 +146,7 @@ public static class ReportsScale
             $"{trades:N0} trades, {records:N0} records ({bytes / 1_048_576.0:F0} MiB): generating only {generate.Elapsed.TotalSeconds:F2} s; generating and building the reports {build.Elapsed.TotalSeconds:F2} s; the builder's share {(build.Elapsed - generate.Elapsed).TotalSeconds:F2} s; reports written {written / 1_048_576.0:F0} MiB; peak working set {Process.GetCurrentProcess().PeakWorkingSet64 / 1_048_576.0:F0} MiB"));
         // CPU time says what the work costs whatever else the machine runs: the builder's share is the second minus the first.
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"CPU time: generating only {cpuGenerating.TotalSeconds:F2} s; generating and building {cpuBuilding.TotalSeconds:F2} s; the builder's share {(cpuBuilding - cpuGenerating).TotalSeconds:F2} s; load average {File.ReadAllText("/proc/loadavg").Trim()}; garbage collections gen0/1/2 {GC.CollectionCount(0)}/{GC.CollectionCount(1)}/{GC.CollectionCount(2)}, paused {GC.GetTotalPauseDuration().TotalSeconds:F2} s"));
+            $"CPU time: generating only {cpuGenerating.TotalSeconds:F2} s; generating and building {cpuBuilding.TotalSeconds:F2} s; the builder's share {(cpuBuilding - cpuGenerating).TotalSeconds:F2} s; load average {File.ReadAllText("/proc/loadavg").Trim()}; garbage collections gen0/1/2 {GC.CollectionCount(0)}/{GC.CollectionCount(1)}/{GC.CollectionCount(2)}, paused {GC.GetTotalPauseDuration().TotalSeconds:F2} s; allocated: generating only {allocatedGenerating / 1_048_576.0:F0} MiB, generating and building {allocatedBuilding / 1_048_576.0:F0} MiB"));
         return 0;
     }
 
@@ -150,6 +158,8 @@ public static class ReportsScale
             root.Delete(recursive: true);
         }
 
+        Directory.CreateDirectory(folder);
+        File.Delete(Path.Combine(folder, BundleZip));
         var write = Stopwatch.StartNew();
         using var key = ArchiveSigningKey.Generate();
         var hashes = new List<(string Name, byte[] Sha256, long Size)>(count);
@@ -171,27 +181,113 @@ public static class ReportsScale
         }
 
         write.Stop();
-        var cpu = Process.GetCurrentProcess().TotalProcessorTime;
-        var verify = Stopwatch.StartNew();
-        var result = ArchiveVerifier.Verify(new FolderBundle(root), [key.ExportPublicKeyPem()]);
-        verify.Stop();
-        cpu = Process.GetCurrentProcess().TotalProcessorTime - cpu;
-        Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"{hashes.Count:N0} records on disk (written and sealed in {write.Elapsed.TotalSeconds:F1} s): verified in {verify.Elapsed.TotalSeconds:F2} s ({cpu.TotalSeconds:F2} s CPU; load average {File.ReadAllText("/proc/loadavg").Trim()}), intact: {result.IsIntact} ({result.Findings.Count} findings); peak working set {Process.GetCurrentProcess().PeakWorkingSet64 / 1_048_576.0:F0} MiB"));
-        return result.IsIntact ? 0 : 1;
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{hashes.Count:N0} records written and sealed as a folder in {write.Elapsed.TotalSeconds:F1} s"));
+        var trusted = new[] { key.ExportPublicKeyPem() };
+        var folderIntact = VerifyFolder(root, trusted);
+        WriteZip(root, Path.Combine(folder, BundleZip));
+        var zipIntact = VerifyZip(Path.Combine(folder, BundleZip), trusted);
+        return folderIntact && zipIntact ? 0 : 1;
     }
 
-    // Verifies the bundle a previous run wrote (its own published key: the timing is the same, the writing is skipped).
-    private static int VerifyExisting(string folder)
+    // Verifies the bundle a previous run wrote, as a folder and as a zip (written now if missing), with its own published key:
+    // the timing is the same, the writing is skipped.
+    private static int VerifyExisting(string folder, string? form)
+    {
+        var root = new DirectoryInfo(Path.Combine(folder, "bundle"));
+        var zip = Path.Combine(folder, BundleZip);
+        if (!File.Exists(zip) && form != "folder")
+        {
+            WriteZip(root, zip);
+        }
+
+        var folderIntact = form == "zip" || VerifyFolder(root, []);
+        var zipIntact = form == "folder" || VerifyZip(zip, []);
+        return folderIntact && zipIntact ? 0 : 1;
+    }
+
+    private const string BundleZip = "bundle.zip";
+
+    // `backoffice verify <folder>`; also times the manifest's parse alone, which the verification includes.
+    private static bool VerifyFolder(DirectoryInfo root, string[] trusted)
+    {
+        var manifestBytes = File.ReadAllBytes(Path.Combine(root.FullName, ArchiveFormat.ManifestPath));
+        var parse = Stopwatch.StartNew();
+        _ = ArchiveManifest.TryParse(manifestBytes, out _, out _);
+        parse.Stop();
+        manifestBytes = null;
+        return Timed($"folder ({root.FullName}; manifest parse alone {parse.Elapsed.TotalSeconds:F2} s)", () => ArchiveVerifier.Verify(new FolderBundle(root), trusted));
+    }
+
+    // `backoffice verify <bundle.zip>`: read by one thread, hashed on the other cores.
+    private static bool VerifyZip(string zip, string[] trusted) =>
+        Timed($"zip ({zip}, {new FileInfo(zip).Length / 1_048_576.0:F0} MiB)", () =>
+        {
+            using var bundle = ZipArchiveBundle.Open(ZipBundleFile.Open(zip));
+            return ArchiveVerifier.Verify(bundle, trusted);
+        });
+
+    private static bool Timed(string what, Func<VerificationResult> verify)
     {
         var cpu = Process.GetCurrentProcess().TotalProcessorTime;
-        var verify = Stopwatch.StartNew();
-        var result = ArchiveVerifier.Verify(new FolderBundle(new DirectoryInfo(Path.Combine(folder, "bundle"))), []);
-        verify.Stop();
+        var clock = Stopwatch.StartNew();
+        var result = verify();
+        clock.Stop();
         cpu = Process.GetCurrentProcess().TotalProcessorTime - cpu;
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"{result.Manifest?.Records.Count ?? 0:N0} records on disk: verified in {verify.Elapsed.TotalSeconds:F2} s ({cpu.TotalSeconds:F2} s CPU; load average {File.ReadAllText("/proc/loadavg").Trim()}), consistent: {result.Findings.Count == 0} ({result.Findings.Count} findings); peak working set {Process.GetCurrentProcess().PeakWorkingSet64 / 1_048_576.0:F0} MiB"));
-        return result.Findings.Count == 0 ? 0 : 1;
+            $"{result.Manifest?.Records.Count ?? 0:N0} records, {what}: verified in {clock.Elapsed.TotalSeconds:F2} s ({cpu.TotalSeconds:F2} s CPU; load average {File.ReadAllText("/proc/loadavg").Trim()}), consistent: {result.Findings.Count == 0} ({result.Findings.Count} findings); peak working set so far {Process.GetCurrentProcess().PeakWorkingSet64 / 1_048_576.0:F0} MiB"));
+        return result.Findings.Count == 0;
+    }
+
+    // The zip as auditors download it: written by the product's own bundle writer (ArchiveDaySealer.WriteBundleAsync), here
+    // over the sealed folder instead of Blob Storage.
+    private static void WriteZip(DirectoryInfo root, string zip)
+    {
+        var clock = Stopwatch.StartNew();
+        var store = new SealedFolderStore(root);
+        var sealer = new ArchiveDaySealer(store, store, NullLogger<ArchiveDaySealer>.Instance);
+        var partial = zip + ".partial";
+        using (var stream = File.Create(partial))
+        {
+            sealer.WriteBundleAsync(Day, stream, CancellationToken.None).GetAwaiter().GetResult();
+        }
+
+        File.Move(partial, zip, overwrite: true);
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"zip written by the bundle writer in {clock.Elapsed.TotalSeconds:F1} s: {new FileInfo(zip).Length / 1_048_576.0:F0} MiB"));
+    }
+
+    // A sealed bundle folder seen through the archive's storage port, read-only: what the bundle writer reads from Blob Storage.
+    private sealed class SealedFolderStore(DirectoryInfo root) : IArchiveStore, IArchiveSigningKeyProvider
+    {
+        public Task<ArchiveWriteResult> WriteAsync(ArchiveRecord record, CancellationToken cancellationToken) => throw new NotSupportedException();
+
+        public IAsyncEnumerable<ArchivedRecordInfo> ListAsync(DateOnly businessDate, CancellationToken cancellationToken) => throw new NotSupportedException();
+
+        public Task<Stream?> OpenAsync(DateOnly businessDate, string name, CancellationToken cancellationToken) =>
+            Task.FromResult<Stream?>(new FileStream(Path.Combine(root.FullName, ArchiveFormat.RecordsFolder, name), FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 12));
+
+        public Task<bool> WriteSealAsync(SealedDay seal, CancellationToken cancellationToken) => throw new NotSupportedException();
+
+        public Task<IReadOnlyDictionary<string, byte[]>?> ReadSealAsync(DateOnly businessDate, CancellationToken cancellationToken)
+        {
+            var files = new Dictionary<string, byte[]>(StringComparer.Ordinal);
+            foreach (var file in Directory.EnumerateFiles(root.FullName, "*", SearchOption.AllDirectories))
+            {
+                var path = Path.GetRelativePath(root.FullName, file).Replace(Path.DirectorySeparatorChar, '/');
+                if (!path.StartsWith(ArchiveFormat.RecordsFolder, StringComparison.Ordinal))
+                {
+                    files[path] = File.ReadAllBytes(file);
+                }
+            }
+
+            return Task.FromResult<IReadOnlyDictionary<string, byte[]>?>(files);
+        }
+
+        public IAsyncEnumerable<DateOnly> DaysAsync(CancellationToken cancellationToken) => throw new NotSupportedException();
+
+        public Task<ArchiveSigningKey> GetSigningKeyAsync(CancellationToken cancellationToken) => throw new NotSupportedException();
+
+        public Task<IReadOnlyList<string>> GetPublicKeysAsync(CancellationToken cancellationToken) =>
+            Task.FromResult<IReadOnlyList<string>>([.. Directory.EnumerateFiles(Path.Combine(root.FullName, ArchiveFormat.KeysFolder)).Order(StringComparer.Ordinal).Select(File.ReadAllText)]);
     }
 
     private static string? Option(string[] args, string name)
@@ -204,28 +300,5 @@ public static class ReportsScale
     {
         public TextWriter Create(string fileName) =>
             new StreamWriter(Path.Combine(folder, fileName), false, new UTF8Encoding(false), 1 << 16);
-    }
-
-    // The bundle unpacked in a folder, as `backoffice verify <folder>` reads it.
-    private sealed class FolderBundle(DirectoryInfo root) : IArchiveBundle
-    {
-        public IEnumerable<string> Paths() =>
-            Directory.EnumerateFiles(root.FullName, "*", SearchOption.AllDirectories)
-                .Select(f => Path.GetRelativePath(root.FullName, f).Replace(Path.DirectorySeparatorChar, '/'));
-
-        public Stream? Open(string path)
-        {
-            var full = Path.Combine(root.FullName, path);
-            try
-            {
-                return new FileStream(full, FileMode.Open, FileAccess.Read, FileShare.Read, bufferSize: 0);
-            }
-            catch (Exception ex) when (ex is FileNotFoundException or DirectoryNotFoundException or UnauthorizedAccessException)
-            {
-                return null;
-            }
-        }
-
-        public bool SupportsConcurrentReads => true;
     }
 }

@@ -1,3 +1,4 @@
+using Microsoft.Win32.SafeHandles;
 using ServerlessBackOffice.Domain.Archive;
 
 namespace ServerlessBackOffice.Cli.Archive;
@@ -36,5 +37,106 @@ internal sealed class FolderBundle(DirectoryInfo root) : IArchiveBundle
         {
             return null;
         }
+    }
+}
+
+/// <summary>A bundle as downloaded: one zip file on disk.</summary>
+internal static class ZipBundleFile
+{
+    /// <summary>The zip's stream, for <see cref="ZipArchiveBundle"/>.</summary>
+    public static Stream Open(string path) => new PositionalReadStream(File.OpenHandle(path, FileMode.Open, FileAccess.Read, FileShare.Read, FileOptions.RandomAccess));
+}
+
+/// <summary>
+/// A read-only, seekable stream over a file that does not change while it is read. A zip reader seeks to each entry's local
+/// header, reads it, checks the stream's length, then reads the entry's data: for a million small consecutive entries a
+/// <see cref="FileStream"/> makes a length query (fstat) and a read per entry. Here the length is read once, and reads are
+/// positional (pread) into one 64 KB buffer that stays valid across seeks, so a hundred-odd entries cost one system call.
+/// </summary>
+internal sealed class PositionalReadStream(SafeFileHandle handle) : Stream
+{
+    private const int BufferSize = 1 << 16;
+    private readonly long _length = RandomAccess.GetLength(handle);
+    private readonly byte[] _buffer = new byte[BufferSize];
+    private long _bufferStart;
+    private int _buffered;
+    private long _position;
+
+    public override bool CanRead => !handle.IsClosed;
+
+    public override bool CanSeek => !handle.IsClosed;
+
+    public override bool CanWrite => false;
+
+    public override long Length => _length;
+
+    public override long Position
+    {
+        get => _position;
+        set => _position = value >= 0 ? value : throw new ArgumentOutOfRangeException(nameof(value));
+    }
+
+    public override int Read(byte[] buffer, int offset, int count) => Read(buffer.AsSpan(offset, count));
+
+    public override int Read(Span<byte> destination)
+    {
+        if (destination.IsEmpty || _position >= _length)
+        {
+            return 0;
+        }
+
+        if (_position < _bufferStart || _position >= _bufferStart + _buffered)
+        {
+            if (destination.Length >= BufferSize)
+            {
+                // A large read goes straight to the caller's memory.
+                var direct = RandomAccess.Read(handle, destination, _position);
+                _position += direct;
+                return direct;
+            }
+
+            _bufferStart = _position;
+            _buffered = RandomAccess.Read(handle, _buffer, _position);
+            if (_buffered == 0)
+            {
+                return 0;
+            }
+        }
+
+        var available = _buffer.AsSpan((int)(_position - _bufferStart), (int)(_bufferStart + _buffered - _position));
+        var read = Math.Min(available.Length, destination.Length);
+        available[..read].CopyTo(destination);
+        _position += read;
+        return read;
+    }
+
+    public override long Seek(long offset, SeekOrigin origin)
+    {
+        Position = origin switch
+        {
+            SeekOrigin.Begin => offset,
+            SeekOrigin.Current => _position + offset,
+            SeekOrigin.End => _length + offset,
+            _ => throw new ArgumentOutOfRangeException(nameof(origin)),
+        };
+        return _position;
+    }
+
+    public override void Flush()
+    {
+    }
+
+    public override void SetLength(long value) => throw new NotSupportedException();
+
+    public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+
+    protected override void Dispose(bool disposing)
+    {
+        if (disposing)
+        {
+            handle.Dispose();
+        }
+
+        base.Dispose(disposing);
     }
 }

@@ -1,5 +1,4 @@
 using System.CommandLine;
-using System.IO.Compression;
 using ServerlessBackOffice.Cli.Archive;
 using ServerlessBackOffice.Domain.Archive;
 
@@ -47,8 +46,8 @@ internal static class VerifyCommand
             {
                 try
                 {
-                    using var zip = ZipFile.OpenRead(target.FullName);
-                    result = ArchiveVerifier.Verify(new ZipArchiveBundle(zip), trusted);
+                    using var zip = ZipArchiveBundle.Open(ZipBundleFile.Open(target.FullName));
+                    result = ArchiveVerifier.Verify(zip, trusted);
                 }
                 catch (InvalidDataException ex)
                 {

@@ -18,6 +18,12 @@ public interface IArchiveBundle
     /// one stream), so by default a bundle is read by one thread.
     /// </summary>
     bool SupportsConcurrentReads => false;
+
+    /// <summary>
+    /// The size of a file as the bundle states it without reading it (a zip's directory does), or null. Only a hint: it lets a
+    /// manifest of a few hundred megabytes be read into one array instead of a growing copy; the bytes read are what count.
+    /// </summary>
+    long? StatedLength(string path) => null;
 }
 
 /// <summary>What is wrong with a bundle, naming the record or file it concerns.</summary>
@@ -74,7 +80,11 @@ public static class ArchiveVerifier
     /// bundle are used and <see cref="VerificationResult.SignedByTrustedKey"/> is false: the bundle then proves only its
     /// own consistency, not who signed it.
     /// </param>
-    public static VerificationResult Verify(IArchiveBundle bundle, IReadOnlyCollection<string> trustedPublicKeysPem)
+    public static VerificationResult Verify(IArchiveBundle bundle, IReadOnlyCollection<string> trustedPublicKeysPem) =>
+        Verify(bundle, trustedPublicKeysPem, parallel: true);
+
+    /// <summary>Verifies a bundle; <paramref name="parallel"/> false reads and hashes every record on the calling thread (tests compare the two).</summary>
+    internal static VerificationResult Verify(IArchiveBundle bundle, IReadOnlyCollection<string> trustedPublicKeysPem, bool parallel)
     {
         ArgumentNullException.ThrowIfNull(bundle);
         ArgumentNullException.ThrowIfNull(trustedPublicKeysPem);
@@ -95,7 +105,7 @@ public static class ArchiveVerifier
         }
 
         var signedByTrustedKey = CheckSignature(bundle, manifest!, manifestBytes, signature, trustedPublicKeysPem, findings);
-        CheckRecords(bundle, manifest!, findings);
+        CheckRecords(bundle, manifest!, findings, parallel);
         return new VerificationResult(manifest, findings, signedByTrustedKey && findings.Count == 0);
     }
 
@@ -122,12 +132,12 @@ public static class ArchiveVerifier
         return useTrusted;
     }
 
-    private static void CheckRecords(IArchiveBundle bundle, ArchiveManifest manifest, List<VerificationFinding> findings)
+    private static void CheckRecords(IArchiveBundle bundle, ArchiveManifest manifest, List<VerificationFinding> findings, bool parallel)
     {
         // Every record's content is hashed first — in parallel when the bundle allows it, since the chain order is known
         // from the manifest and a content hash does not depend on any other record — and the findings are then produced in
         // manifest order, exactly as a sequential pass names them.
-        var contents = HashContents(bundle, manifest.Records);
+        var contents = HashContents(bundle, manifest.Records, parallel);
         var link = HashChain.Genesis(manifest.BusinessDate);
         Span<byte> declaredHash = stackalloc byte[SHA256.HashSizeInBytes];
         Span<char> linkHex = stackalloc char[SHA256.HashSizeInBytes * 2];
@@ -201,21 +211,33 @@ public static class ArchiveVerifier
     }
 
     // The SHA-256 (32 bytes per record, in manifest order) and size of every record's content; a size of -1 when the file is missing.
-    private static (byte[] Hashes, long[] Sizes) HashContents(IArchiveBundle bundle, IReadOnlyList<ManifestEntry> records)
+    private static (byte[] Hashes, long[] Sizes) HashContents(IArchiveBundle bundle, IReadOnlyList<ManifestEntry> records, bool parallel)
     {
         var hashes = new byte[records.Count * SHA256.HashSizeInBytes];
         var sizes = new long[records.Count];
-        if (!bundle.SupportsConcurrentReads || records.Count < 2 * ParallelChunk)
+        var large = parallel && records.Count >= 2 * ParallelChunk && Environment.ProcessorCount > 1;
+        if (large && bundle.SupportsConcurrentReads)
         {
-            using var reader = new ContentReader();
+            HashConcurrently(bundle, records, hashes, sizes);
+        }
+        else if (large)
+        {
+            HashReadAhead(bundle, records, hashes, sizes);
+        }
+        else
+        {
+            using var content = new ContentReader();
             for (var i = 0; i < records.Count; i++)
             {
-                sizes[i] = reader.Hash(bundle, records[i].Name, hashes.AsSpan(i * SHA256.HashSizeInBytes, SHA256.HashSizeInBytes));
+                sizes[i] = content.Hash(bundle, records[i].Name, hashes.AsSpan(i * SHA256.HashSizeInBytes, SHA256.HashSizeInBytes));
             }
-
-            return (hashes, sizes);
         }
 
+        return (hashes, sizes);
+    }
+
+    private static void HashConcurrently(IArchiveBundle bundle, IReadOnlyList<ManifestEntry> records, byte[] hashes, long[] sizes)
+    {
         // Opening a file is a system call that waits on the disk when the cache is cold: a few more readers than cores keep
         // both the cores and the disk's queue busy.
         var options = new ParallelOptions { MaxDegreeOfParallelism = Math.Min(4 * Environment.ProcessorCount, 16) };
@@ -233,7 +255,125 @@ public static class ArchiveVerifier
                 return reader;
             },
             reader => reader.Dispose());
-        return (hashes, sizes);
+    }
+
+    // A bundle read by one thread (a zip: its entries share one stream, and a second reader would need the whole directory of a
+    // million entries again — measured slower than one) is read in manifest order on the calling thread, which copies the
+    // records into batches; the batches are hashed on the other cores while the next ones are read. Each record is hashed into
+    // its own slot, so the result is the one a single reader gives; a failure to read (a corrupt entry) is thrown as it is.
+    private static void HashReadAhead(IArchiveBundle bundle, IReadOnlyList<ManifestEntry> records, byte[] hashes, long[] sizes)
+    {
+        using var full = new BlockingCollection<ReadBatch>(boundedCapacity: 2 * Environment.ProcessorCount);
+        var free = new ConcurrentQueue<ReadBatch>();
+        var hashers = new Task[Math.Min(Environment.ProcessorCount - 1, 3)];
+        for (var k = 0; k < hashers.Length; k++)
+        {
+            hashers[k] = Task.Factory.StartNew(
+                () =>
+                {
+                    using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+                    foreach (var batch in full.GetConsumingEnumerable())
+                    {
+                        for (var j = 0; j < batch.Count; j++)
+                        {
+                            var (index, offset, length) = batch.Items[j];
+                            hash.AppendData(batch.Bytes, offset, length);
+                            hash.GetHashAndReset(hashes.AsSpan(index * SHA256.HashSizeInBytes, SHA256.HashSizeInBytes));
+                        }
+
+                        batch.Clear();
+                        free.Enqueue(batch);
+                    }
+                },
+                CancellationToken.None,
+                TaskCreationOptions.LongRunning,
+                TaskScheduler.Default);
+        }
+
+        try
+        {
+            using var large = new ContentReader();
+            var current = new ReadBatch();
+            for (var i = 0; i < records.Count; i++)
+            {
+                using var content = bundle.Open(ArchiveFormat.RecordsFolder + records[i].Name);
+                if (content is null)
+                {
+                    sizes[i] = -1;
+                    continue;
+                }
+
+                if (!current.TryAppend(i, content, out var size))
+                {
+                    // Larger than a batch: hashed here, streaming, from what was read so far.
+                    size = large.HashRest(current.Overflow, content, hashes.AsSpan(i * SHA256.HashSizeInBytes, SHA256.HashSizeInBytes));
+                }
+
+                sizes[i] = size;
+                if (current.IsFull)
+                {
+                    full.Add(current);
+                    current = free.TryDequeue(out var reused) ? reused : new ReadBatch();
+                }
+            }
+
+            full.Add(current);
+        }
+        finally
+        {
+            full.CompleteAdding();
+            Task.WaitAll(hashers);
+        }
+    }
+
+    // Records read ahead of their hashing: up to a few hundred, or a megabyte, copied into one array.
+    private sealed class ReadBatch
+    {
+        private const int MaxRecords = 256;
+        private const int MaxBytes = 1 << 20;
+
+        public byte[] Bytes { get; } = new byte[MaxBytes];
+
+        public (int Index, int Offset, int Length)[] Items { get; } = new (int, int, int)[MaxRecords];
+
+        public int Count { get; private set; }
+
+        public int Used { get; private set; }
+
+        public bool IsFull => Count == MaxRecords || Used > MaxBytes / 2;
+
+        /// <summary>What a record too large for the batch left in it: its first bytes, to be hashed with the rest.</summary>
+        public ReadOnlyMemory<byte> Overflow { get; private set; }
+
+        // Copies the whole content into the batch, or returns false (with its first bytes in Overflow) when it does not fit.
+        public bool TryAppend(int index, Stream content, out long size)
+        {
+            var start = Used;
+            var end = start;
+            int read;
+            while ((read = content.Read(Bytes, end, Bytes.Length - end)) > 0)
+            {
+                end += read;
+                if (end == Bytes.Length)
+                {
+                    Overflow = Bytes.AsMemory(start, end - start);
+                    size = 0;
+                    return false;
+                }
+            }
+
+            Items[Count++] = (index, start, end - start);
+            Used = end;
+            size = end - start;
+            return true;
+        }
+
+        public void Clear()
+        {
+            Count = 0;
+            Used = 0;
+            Overflow = default;
+        }
     }
 
     private const int ParallelChunk = 512;
@@ -264,6 +404,22 @@ public static class ArchiveVerifier
             return size;
         }
 
+        // Hashes a record whose first bytes are already read, streaming the rest; returns its whole size.
+        public long HashRest(ReadOnlyMemory<byte> first, Stream content, Span<byte> destination)
+        {
+            _hash.AppendData(first.Span);
+            long size = first.Length;
+            int read;
+            while ((read = content.Read(_buffer, 0, _buffer.Length)) > 0)
+            {
+                _hash.AppendData(_buffer, 0, read);
+                size += read;
+            }
+
+            _hash.GetHashAndReset(destination);
+            return size;
+        }
+
         public void Dispose() => _hash.Dispose();
     }
 
@@ -276,16 +432,30 @@ public static class ArchiveVerifier
         }
 
         // A million-record manifest is a few hundred megabytes: read a file of known length straight into its array.
-        if (stream.CanSeek && stream.Length - stream.Position is var length and >= 0 and < int.MaxValue)
+        // A stated length is trusted for the allocation only up to a gigabyte (four million records): a forged zip directory
+        // must not make the verifier allocate what the file does not hold.
+        var known = stream.CanSeek ? stream.Length - stream.Position : bundle.StatedLength(path) is { } stated and <= 1 << 30 ? stated : -1;
+        if (known is >= 0 and < int.MaxValue)
         {
-            var bytes = new byte[length];
-            stream.ReadExactly(bytes);
-            if (stream.ReadByte() < 0)
+            var bytes = new byte[known];
+            var read = stream.ReadAtLeast(bytes, bytes.Length, throwOnEndOfStream: false);
+            if (read < bytes.Length)
             {
-                return bytes;
+                // Shorter than stated: the bytes read are the file.
+                return bytes[..read];
             }
 
-            stream.Position = 0;
+            if (stream.ReadByte() is var next and >= 0)
+            {
+                // Longer than stated: keep reading past it.
+                using var rest = new MemoryStream();
+                rest.Write(bytes);
+                rest.WriteByte((byte)next);
+                stream.CopyTo(rest);
+                return rest.ToArray();
+            }
+
+            return bytes;
         }
 
         using var copy = new MemoryStream();
