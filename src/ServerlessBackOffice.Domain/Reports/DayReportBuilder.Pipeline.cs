@@ -24,6 +24,10 @@ public sealed partial class DayReportBuilder
     private const int BatchBytes = 1 << 20;
     private const int MaxBatchesInFlight = 4;
 
+    // Decoding threads are the thread pool's: their hash objects live as long as the threads.
+    [ThreadStatic]
+    private static IncrementalHash? t_sha256;
+
     private readonly Queue<Task> _inFlight = new();
 
     // Batches are reused, not reallocated: a million-trade day is two thousand batches of a few megabytes each.
@@ -70,7 +74,11 @@ public sealed partial class DayReportBuilder
         batch.EnsureBytes(content.Length + extra);
         ref var item = ref batch.Items[batch.Count++];
         item = default;
-        item.Name = name;
+        // The name is copied, not referenced: a caller's string would otherwise live until the batch is folded, and be copied
+        // by every collection in between (a million-trade day is four million names).
+        item.NameStart = batch.Names.Length;
+        batch.Names.Append(name.AsSpan());
+        item.NameLength = name.Length;
         item.Offset = batch.Used;
         item.Length = content.Length;
         content.CopyTo(batch.Bytes.AsSpan(batch.Used));
@@ -136,7 +144,7 @@ public sealed partial class DayReportBuilder
         }
     }
 
-    private RecordKind Classify(string name)
+    private RecordKind Classify(ReadOnlySpan<char> name)
     {
         if (name.StartsWith(_tradeEventsPrefix, StringComparison.Ordinal))
         {
@@ -167,16 +175,18 @@ public sealed partial class DayReportBuilder
     private void Decode(RecordBatch batch)
     {
         var text = batch.Text;
+        var names = batch.Names.Chars;
         Span<byte> hash = stackalloc byte[SHA256.HashSizeInBytes];
         for (var i = 0; i < batch.Count; i++)
         {
             ref var item = ref batch.Items[i];
             var content = batch.Bytes.AsSpan(item.Offset, item.Length);
+            var name = names.AsSpan(item.NameStart, item.NameLength);
 
             // The inputs row: "record,<name>,<size>,<sha256>", as Csv.WriteRow writes it.
             item.InputsStart = text.Length;
             text.Append("record,");
-            text.AppendCsvField(item.Name);
+            text.AppendCsvField(name);
             text.Append(',');
             text.Append(item.Length);
             text.Append(',');
@@ -186,14 +196,18 @@ public sealed partial class DayReportBuilder
             }
             else
             {
-                SHA256.HashData(content, hash);
+                // One hash object per decoding thread, reset after each record: the one-shot SHA256.HashData sets up and
+                // tears down a digest context per call, a fifth of the cost of a small record's hash.
+                var sha256 = t_sha256 ??= IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+                sha256.AppendData(content);
+                sha256.GetHashAndReset(hash);
                 text.AppendHexLower(hash);
             }
 
             text.Append("\r\n");
             item.InputsLength = text.Length - item.InputsStart;
 
-            item.Kind = Classify(item.Name);
+            item.Kind = Classify(name);
             switch (UseFastReaders ? item.Kind : RecordKind.Unknown)
             {
                 case RecordKind.TradeEvent:
@@ -223,10 +237,11 @@ public sealed partial class DayReportBuilder
     private void Fold(RecordBatch batch)
     {
         var text = batch.Text.Chars;
+        var names = batch.Names.Chars;
         for (var i = 0; i < batch.Count; i++)
         {
             ref var item = ref batch.Items[i];
-            var name = item.Name;
+            var name = names.AsSpan(item.NameStart, item.NameLength);
             var inputsRow = text.AsSpan(item.InputsStart, item.InputsLength);
             foreach (var book in _books.Values)
             {
@@ -240,24 +255,25 @@ public sealed partial class DayReportBuilder
                     OnTradeEvent(fact, text.AsSpan(item.RowStart, item.RowLength));
                     break;
                 case RecordKind.TradeEvent:
-                    ReadEvent(name, content);
+                    ReadEvent(name.ToString(), content);
                     break;
                 case RecordKind.JournalEntry when item.Decoded is DecodedJournalEntry entry:
                     FoldJournalEntry(entry);
                     break;
                 case RecordKind.JournalEntry:
-                    ReadJournalEntry(name, content);
+                    ReadJournalEntry(name.ToString(), content);
                     break;
                 case RecordKind.OmsReply when item.Decoded is string outcome:
                     _omsOutcomes[outcome] = _omsOutcomes.GetValueOrDefault(outcome) + 1;
                     break;
                 case RecordKind.OmsReply:
-                    ReadOmsReply(name, content);
+                    ReadOmsReply(name.ToString(), content);
                     break;
                 case RecordKind.Risk:
-                    if (_risk.Read(name, content) is { } problem)
+                    var riskName = name.ToString();
+                    if (_risk.Read(riskName, content) is { } problem)
                     {
-                        _notUnderstood.Add((name, problem));
+                        _notUnderstood.Add((riskName, problem));
                     }
 
                     break;
@@ -265,24 +281,24 @@ public sealed partial class DayReportBuilder
                     CountEvidence(name, content);
                     break;
                 default:
-                    _notUnderstood.Add((name, "unknown record folder"));
+                    _notUnderstood.Add((name.ToString(), "unknown record folder"));
                     break;
             }
         }
     }
 
-    private void CountEvidence(string name, ReadOnlySpan<byte> content)
+    private void CountEvidence(ReadOnlySpan<char> name, ReadOnlySpan<byte> content)
     {
         if (name.StartsWith(ReconciliationStatePrefix, StringComparison.Ordinal))
         {
-            ReadReconciliationRecord(name, content);
+            ReadReconciliationRecord(name.ToString(), content);
         }
 
         // Confirmations, instructions, inbound messages and state renderings are evidence, not report inputs: counted only.
         // Records arrive in name order, so a folder's records are consecutive: its name is allocated once, not per record.
         var first = name.IndexOf('/');
-        var second = name.IndexOf('/', first + 1);
-        var folder = second < 0 ? name.AsSpan() : name.AsSpan(0, second);
+        var second = first < 0 ? -1 : name[(first + 1)..].IndexOf('/');
+        var folder = second < 0 ? name : name[..(first + 1 + second)];
         if (_lastFolder is null || !folder.SequenceEqual(_lastFolder))
         {
             _lastFolder = folder.ToString();
@@ -380,7 +396,8 @@ public sealed partial class DayReportBuilder
 
     private struct BatchItem
     {
-        public string Name;
+        public int NameStart;
+        public int NameLength;
         public int Offset;
         public int Length;
         public int GivenHashLength;
@@ -404,6 +421,8 @@ public sealed partial class DayReportBuilder
 
         public CharBuffer Text { get; } = new();
 
+        public CharBuffer Names { get; } = new();
+
         public void EnsureBytes(int more)
         {
             if (Used + more <= Bytes.Length)
@@ -424,6 +443,7 @@ public sealed partial class DayReportBuilder
             Count = 0;
             Used = 0;
             Text.Clear();
+            Names.Clear();
         }
 
         public void Release()
@@ -431,6 +451,7 @@ public sealed partial class DayReportBuilder
             ArrayPool<byte>.Shared.Return(Bytes);
             Bytes = [];
             Text.Release();
+            Names.Release();
         }
     }
 }
@@ -484,17 +505,19 @@ internal sealed class CharBuffer
     }
 
     /// <summary>One CSV field as <see cref="Csv.WriteRow(TextWriter, string?[])"/> writes it: quoted only when it must be.</summary>
-    public void AppendCsvField(string? field)
+    public void AppendCsvField(string? field) => AppendCsvField((field ?? string.Empty).AsSpan());
+
+    /// <summary>One CSV field, as <see cref="AppendCsvField(string?)"/>.</summary>
+    public void AppendCsvField(ReadOnlySpan<char> field)
     {
-        field ??= string.Empty;
-        if (field.AsSpan().IndexOfAny(",\"\r\n") < 0)
+        if (field.IndexOfAny(",\"\r\n") < 0)
         {
-            Append(field.AsSpan());
+            Append(field);
             return;
         }
 
         Append('"');
-        Append(field.Replace("\"", "\"\"", StringComparison.Ordinal).AsSpan());
+        Append(field.ToString().Replace("\"", "\"\"", StringComparison.Ordinal).AsSpan());
         Append('"');
     }
 

@@ -357,8 +357,7 @@ internal static class FastRecordReaders
                 case >= 12 and <= 14 when TryText(ref r, intern: true, out var text):
                     texts[field] = text;
                     break;
-                case 15 when TryText(ref r, intern: false, out var text)
-                             && DateTimeOffset.TryParse(text, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal | DateTimeStyles.AdjustToUniversal, out executedAt):
+                case 15 when TryText(ref r, intern: false, out var text) && TryInstant(text, out executedAt):
                     texts[field] = text;
                     break;
                 case 2 when r.TokenType == JsonTokenType.Number && r.TryGetInt64(out version):
@@ -617,6 +616,74 @@ internal static class FastRecordReaders
     {
         amount = 0m;
         return r.TokenType == JsonTokenType.String && !r.ValueIsEscaped && decimal.TryParse(r.ValueSpan, AmountStyles, CultureInfo.InvariantCulture, out amount);
+    }
+
+    // EventFields.Instant: DateTimeOffset.TryParse (invariant, assume and adjust to UTC). The archive writes instants in one
+    // form, yyyy-MM-ddTHH:mm:ss[.f{1,7}]Z, which is read here digit by digit into the same value; any other text is left to
+    // TryParse itself.
+    private static bool TryInstant(string text, out DateTimeOffset instant)
+    {
+        if (TryUtcRoundTrip(text, out instant))
+        {
+            return true;
+        }
+
+        return DateTimeOffset.TryParse(text, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal | DateTimeStyles.AdjustToUniversal, out instant);
+    }
+
+    internal static bool TryUtcRoundTrip(ReadOnlySpan<char> t, out DateTimeOffset instant)
+    {
+        instant = default;
+        if (t.Length < 20 || t.Length > 28 || t.Length == 21 || t[^1] != 'Z' || t[4] != '-' || t[7] != '-' || t[10] != 'T' || t[13] != ':' || t[16] != ':'
+            || (t.Length > 20 && t[19] != '.'))
+        {
+            return false;
+        }
+
+        if (!Digits(t[..4], out var year) || !Digits(t.Slice(5, 2), out var month) || !Digits(t.Slice(8, 2), out var day)
+            || !Digits(t.Slice(11, 2), out var hour) || !Digits(t.Slice(14, 2), out var minute) || !Digits(t.Slice(17, 2), out var second))
+        {
+            return false;
+        }
+
+        var fraction = 0;
+        if (t.Length > 20)
+        {
+            var digits = t[20..^1];
+            if (!Digits(digits, out fraction))
+            {
+                return false;
+            }
+
+            for (var i = digits.Length; i < 7; i++)
+            {
+                fraction *= 10;
+            }
+        }
+
+        if (year < 1 || month is < 1 or > 12 || day < 1 || day > DateTime.DaysInMonth(year, month) || hour > 23 || minute > 59 || second > 59)
+        {
+            return false;
+        }
+
+        instant = new DateTimeOffset(new DateTime(year, month, day, hour, minute, second, DateTimeKind.Utc).AddTicks(fraction), TimeSpan.Zero);
+        return true;
+    }
+
+    private static bool Digits(ReadOnlySpan<char> text, out int value)
+    {
+        value = 0;
+        foreach (var c in text)
+        {
+            if (!char.IsAsciiDigit(c))
+            {
+                return false;
+            }
+
+            value = (value * 10) + (c - '0');
+        }
+
+        return true;
     }
 
     private static bool IsDate(ref Utf8JsonReader r) => TryDate(ref r, out _);
