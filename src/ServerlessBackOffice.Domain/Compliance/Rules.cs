@@ -119,7 +119,8 @@ public sealed class WashTradeRule(TimeSpan window, decimal priceBand) : ISurveil
         for (var i = 0; i < recent.Count; i++)
         {
             var other = recent[i];
-            if (!string.Equals(other.TradeId, trade.TradeId, StringComparison.Ordinal) && other.IsBuy != trade.IsBuy && (other.ExecutedAt - trade.ExecutedAt).Duration() <= window)
+            // Side and time first: they are in the entry itself, while comparing trade ids reads another string.
+            if (other.IsBuy != trade.IsBuy && (other.ExecutedAt - trade.ExecutedAt).Duration() <= window && !string.Equals(other.TradeId, trade.TradeId, StringComparison.Ordinal))
             {
                 if (single is null)
                 {
@@ -279,10 +280,17 @@ public sealed class PriceReasonabilityRule(int lookback, decimal maximumScore, d
 
         Span<decimal> values = stackalloc decimal[prices.Count];
         CopyTo(prices, values);
-        var bits = MemoryMarshal.AsBytes(values);
+        // Hashed from each price's sign-and-scale word and its low 32 bits (enough to spread the sets; a hit is compared in full).
+        var words = MemoryMarshal.Cast<decimal, int>(values);
         var hash = new HashCode();
-        hash.AddBytes(bits);
+        for (var i = 0; i + 3 < words.Length; i += 4)
+        {
+            hash.Add(words[i]);
+            hash.Add(words[i + 2]);
+        }
+
         var key = hash.ToHashCode();
+        var bits = MemoryMarshal.AsBytes(values);
         ref var entry = ref _remembered[(uint)key % RememberedSets];
         var remembered = Volatile.Read(ref entry);
         if (remembered is not null && remembered.Key == key && bits.SequenceEqual(MemoryMarshal.AsBytes(remembered.Prices.AsSpan())))
