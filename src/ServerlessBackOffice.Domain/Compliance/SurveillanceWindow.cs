@@ -101,7 +101,6 @@ public sealed record SurveillanceWindow(
             // its hash matches, and an account's characters once — a later trade whose previous trade of the same account
             // is the last one that matched has that account too; one whose previous trade did not match has another.
             var data = sequence.Data;
-            var trades = sequence.Items;
             var accountHash = TradeData.HashOf(account);
             var excludedHash = TradeData.HashOf(excludingTradeId);
             var lastMatched = -1;
@@ -116,14 +115,14 @@ public sealed record SurveillanceWindow(
                 var previous = i - entry.PreviousSameAccount;
                 var same = entry.PreviousSameAccount > 0 && previous >= 0
                     ? previous == lastMatched
-                    : string.Equals(trades[i].Account, account, StringComparison.Ordinal);
+                    : string.Equals(sequence[i].Account, account, StringComparison.Ordinal);
                 if (!same)
                 {
                     continue;
                 }
 
                 lastMatched = i;
-                if (entry.TradeIdHash != excludedHash || !string.Equals(trades[i].TradeId, excludingTradeId, StringComparison.Ordinal))
+                if (entry.TradeIdHash != excludedHash || !string.Equals(sequence[i].TradeId, excludingTradeId, StringComparison.Ordinal))
                 {
                     position += entry.SignedQuantity;
                 }
@@ -194,11 +193,10 @@ public sealed record SurveillanceWindow(
         }
 
         var data = sequence.Data;
-        var trades = sequence.Items;
         var tradeIdHash = TradeData.HashOf(trade.TradeId);
         var ticks = trade.ExecutedAt.UtcTicks;
         if (IndexOf(sequence, trade.TradeId, tradeIdHash) >= 0
-            || (data.Length > 0 && (data[^1].ExecutedAtUtcTicks > ticks || (data[^1].ExecutedAtUtcTicks == ticks && string.CompareOrdinal(trades[^1].TradeId, trade.TradeId) > 0))))
+            || (data.Length > 0 && (data[^1].ExecutedAtUtcTicks > ticks || (data[^1].ExecutedAtUtcTicks == ticks && string.CompareOrdinal(sequence[^1].TradeId, trade.TradeId) > 0))))
         {
             // An amendment, or a trade executed before the newest one: rebuilt, the new version where it belongs.
             return Sequence(WithTradeInList(trade));
@@ -209,7 +207,7 @@ public sealed record SurveillanceWindow(
         var previous = 0;
         for (var i = data.Length - 1; i >= 0; i--)
         {
-            if (data[i].AccountHash == accountHash && string.Equals(trades[i].Account, trade.Account, StringComparison.Ordinal))
+            if (data[i].AccountHash == accountHash && string.Equals(sequence[i].Account, trade.Account, StringComparison.Ordinal))
             {
                 previous = data.Length - i;
                 break;
@@ -224,7 +222,7 @@ public sealed record SurveillanceWindow(
         var data = sequence.Data;
         for (var i = 0; i < data.Length; i++)
         {
-            if (data[i].TradeIdHash == hash && string.Equals(sequence.Items[i].TradeId, tradeId, StringComparison.Ordinal))
+            if (data[i].TradeIdHash == hash && string.Equals(sequence[i].TradeId, tradeId, StringComparison.Ordinal))
             {
                 return i;
             }
@@ -286,7 +284,7 @@ public sealed record SurveillanceWindow(
             data[i] = new TradeData(TradeData.HashOf(trade.Account), TradeData.HashOf(trade.TradeId), previous, trade.ExecutedAt.UtcTicks, trade.SignedQuantity);
         }
 
-        return TradeSequence.Of([.. trades], data);
+        return TradeSequence.Of(trades, data);
     }
 
     private static int Order(WindowTrade x, WindowTrade y)
@@ -343,7 +341,7 @@ public sealed record SurveillanceWindow(
             var hashes = sequence.Data;
             for (var i = 0; i < hashes.Length; i++)
             {
-                if (hashes[i] == hash && string.Equals(sequence.Items[i], alertId, StringComparison.Ordinal))
+                if (hashes[i] == hash && string.Equals(sequence[i], alertId, StringComparison.Ordinal))
                 {
                     return true;
                 }
@@ -411,7 +409,7 @@ public sealed record SurveillanceWindow(
                 while (first > 0 && data[first - 1].ExecutedAtUtcTicks >= sinceTicks)
                 {
                     first--;
-                    includesThisTrade |= data[first].TradeIdHash == tradeIdHash && string.Equals(sequence.Items[first].TradeId, tradeId, StringComparison.Ordinal);
+                    includesThisTrade |= data[first].TradeIdHash == tradeIdHash && string.Equals(sequence[first].TradeId, tradeId, StringComparison.Ordinal);
                 }
 
                 if (!includesThisTrade)

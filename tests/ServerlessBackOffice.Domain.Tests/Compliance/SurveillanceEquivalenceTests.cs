@@ -73,6 +73,31 @@ public sealed class SurveillanceEquivalenceTests
     public void KnownSeeds_ApplyingToOlderVersionsAgain_KeepsEveryVersionsOwnContents(int seed) => Assert.True(BranchesMatch(seed));
 
     [Fact]
+    public void Apply_ManyTradesPastTheLimits_EqualsTheReferenceAtEveryStep()
+    {
+        // Long enough to fill and let go of many chunks of references, fold continuously and grow the data buffer many times.
+        var random = new Random(2026);
+        var limits = new WindowLimits(TimeSpan.FromMinutes(90), 37, 11);
+        var fast = SurveillanceWindow.Empty("OWNER-1", "US0378331005");
+        var reference = fast;
+        var older = new List<(SurveillanceWindow Fast, SurveillanceWindow Reference)>();
+        for (var step = 0; step < 400; step++)
+        {
+            var trade = new WindowTrade($"T-{step - random.Next(0, 3)}", step, $"ACC-{random.Next(0, 4)}", random.Next(2) == 0, random.Next(1, 100), 100m, Start.AddMinutes(step));
+            var alertIds = Enumerable.Range(0, random.Next(0, 2)).Select(_ => $"A{random.Next(0, 40)}").ToList();
+            fast = fast.Apply(trade, alertIds, limits);
+            reference = ReferenceApply(reference, trade, alertIds, limits);
+            Assert.True(SameWindow(fast, reference) && SameContext(fast, reference, random), $"step {step}");
+            if (step % 50 == 0)
+            {
+                older.Add((fast, reference));
+            }
+        }
+
+        Assert.All(older, v => Assert.True(SameWindow(v.Fast, v.Reference)));
+    }
+
+    [Fact]
     public void Apply_ToTheSameVersionFromManyThreadsAtOnce_GivesEachThreadItsOwnWindow()
     {
         var window = SurveillanceWindow.Empty("OWNER-1", "US0378331005");
