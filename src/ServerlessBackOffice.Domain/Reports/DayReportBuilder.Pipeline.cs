@@ -2,6 +2,7 @@ using System.Buffers;
 using System.Globalization;
 using System.Runtime.InteropServices;
 using System.Security.Cryptography;
+using System.Text.Unicode;
 using ServerlessBackOffice.Domain.Ledger;
 using ServerlessBackOffice.Domain.Risk;
 
@@ -224,7 +225,7 @@ public sealed partial class DayReportBuilder
 
                     break;
                 case RecordKind.JournalEntry:
-                    item.Decoded = FastRecordReaders.TryReadJournalEntry(content);
+                    item.HasJournal = FastRecordReaders.TryReadJournalEntry(content, text, batch.Lines, out item.Journal);
                     break;
                 case RecordKind.OmsReply:
                     item.Decoded = FastRecordReaders.TryReadOmsReplyOutcome(content);
@@ -257,8 +258,8 @@ public sealed partial class DayReportBuilder
                 case RecordKind.TradeEvent:
                     ReadEvent(name.ToString(), content);
                     break;
-                case RecordKind.JournalEntry when item.Decoded is DecodedJournalEntry entry:
-                    FoldJournalEntry(entry);
+                case RecordKind.JournalEntry when item.HasJournal:
+                    FoldJournalEntry(item.Journal, text, CollectionsMarshal.AsSpan(batch.Lines));
                     break;
                 case RecordKind.JournalEntry:
                     ReadJournalEntry(name.ToString(), content);
@@ -311,10 +312,10 @@ public sealed partial class DayReportBuilder
         }
     }
 
-    private void FoldJournalEntry(DecodedJournalEntry entry)
+    private void FoldJournalEntry(in DecodedJournalEntry entry, char[] text, ReadOnlySpan<DecodedJournalLine> batchLines)
     {
-        var trade = Trade(entry.TradeId);
-        var lines = entry.Lines;
+        var trade = Trade(text.AsSpan(entry.TradeIdStart, entry.TradeIdLength));
+        var lines = batchLines.Slice(entry.LinesStart, entry.LinesCount);
         foreach (var line in lines)
         {
             if (line.Kind is AccountKind.PositionPending or AccountKind.PositionSettled)
@@ -332,7 +333,7 @@ public sealed partial class DayReportBuilder
         book.Entries++;
         if (!entry.IsBalanced)
         {
-            book.Unbalanced.Add(entry.JournalId);
+            book.Unbalanced.Add(new string(text.AsSpan(entry.JournalIdStart, entry.JournalIdLength)));
         }
 
         foreach (var line in lines)
@@ -405,6 +406,8 @@ public sealed partial class DayReportBuilder
         public int InputsLength;
         public RecordKind Kind;
         public object? Decoded;
+        public bool HasJournal;
+        public DecodedJournalEntry Journal;
         public int RowStart;
         public int RowLength;
     }
@@ -422,6 +425,8 @@ public sealed partial class DayReportBuilder
         public CharBuffer Text { get; } = new();
 
         public CharBuffer Names { get; } = new();
+
+        public List<DecodedJournalLine> Lines { get; } = new(1024);
 
         public void EnsureBytes(int more)
         {
@@ -444,6 +449,7 @@ public sealed partial class DayReportBuilder
             Used = 0;
             Text.Clear();
             Names.Clear();
+            Lines.Clear();
         }
 
         public void Release()
@@ -522,6 +528,23 @@ internal sealed class CharBuffer
     }
 
     public void Clear() => Length = 0;
+
+    /// <summary>Drops what was appended after <paramref name="length"/> characters.</summary>
+    public void Truncate(int length) => Length = length;
+
+    /// <summary>Appends valid UTF-8 as characters; false (nothing appended) for invalid UTF-8.</summary>
+    public bool TryAppendUtf8(ReadOnlySpan<byte> utf8, out int written)
+    {
+        Ensure(utf8.Length);
+        if (Utf8.ToUtf16(utf8, Chars.AsSpan(Length), out _, out written, replaceInvalidSequences: false) != OperationStatus.Done)
+        {
+            written = 0;
+            return false;
+        }
+
+        Length += written;
+        return true;
+    }
 
     public void Release()
     {

@@ -391,6 +391,19 @@ public sealed partial class DayReportBuilder : IDisposable
         }
     }
 
+    // The trade of an id read into a batch's characters: a string is made only for a trade not seen before.
+    private TradeFacts Trade(ReadOnlySpan<char> tradeId)
+    {
+        var lookup = _trades.GetAlternateLookup<ReadOnlySpan<char>>();
+        if (!lookup.TryGetValue(tradeId, out var trade))
+        {
+            trade = new TradeFacts();
+            _trades[tradeId.ToString()] = trade;
+        }
+
+        return trade;
+    }
+
     private TradeFacts Trade(string tradeId, string? book = null)
     {
         if (!_trades.TryGetValue(tradeId, out var trade))

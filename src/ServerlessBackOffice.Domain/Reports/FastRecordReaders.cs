@@ -1,5 +1,6 @@
 using System.Buffers;
 using System.Globalization;
+using System.Runtime.InteropServices;
 using System.Text;
 using System.Text.Json;
 using System.Text.Unicode;
@@ -7,8 +8,21 @@ using ServerlessBackOffice.Domain.Ledger;
 
 namespace ServerlessBackOffice.Domain.Reports;
 
-/// <summary>A journal entry as the reports fold it: what <see cref="JournalEntryJson.TryDeserialize"/> reads, without the rest.</summary>
-internal sealed record DecodedJournalEntry(string JournalId, string Book, string TradeId, DecodedJournalLine[] Lines, bool IsBalanced);
+/// <summary>
+/// A journal entry as the reports fold it: what <see cref="JournalEntryJson.TryDeserialize"/> reads, without the rest. Its ids
+/// are characters in the batch's text and its lines a run of the batch's lines, so a decoded entry is no object of its own.
+/// </summary>
+internal struct DecodedJournalEntry
+{
+    public string Book;
+    public int JournalIdStart;
+    public int JournalIdLength;
+    public int TradeIdStart;
+    public int TradeIdLength;
+    public int LinesStart;
+    public int LinesCount;
+    public bool IsBalanced;
+}
 
 /// <summary>One line of a <see cref="DecodedJournalEntry"/>.</summary>
 internal readonly record struct DecodedJournalLine(string Book, AccountKind Kind, string Owner, string Asset, decimal Amount);
@@ -42,18 +56,37 @@ internal static class FastRecordReaders
     private static readonly NameTable EntryKinds = new(Enum.GetNames<EntryKind>());
     private static readonly NameTable AccountKinds = new(Enum.GetNames<AccountKind>());
 
-    /// <summary>Reads a journal entry, or returns null for the reference reader to read.</summary>
-    public static DecodedJournalEntry? TryReadJournalEntry(ReadOnlySpan<byte> content)
+    /// <summary>
+    /// Reads a journal entry, its ids appended to <paramref name="text"/> and its lines to <paramref name="lines"/>; or returns
+    /// false, with both as they were, for the reference reader to read.
+    /// </summary>
+    public static bool TryReadJournalEntry(ReadOnlySpan<byte> content, CharBuffer text, List<DecodedJournalLine> lines, out DecodedJournalEntry entry)
     {
+        var textLength = text.Length;
+        var linesCount = lines.Count;
+        if (TryReadJournalEntryCore(content, text, lines, out entry))
+        {
+            return true;
+        }
+
+        text.Truncate(textLength);
+        lines.RemoveRange(linesCount, lines.Count - linesCount);
+        return false;
+    }
+
+    private static bool TryReadJournalEntryCore(ReadOnlySpan<byte> content, CharBuffer text, List<DecodedJournalLine> decodedLines, out DecodedJournalEntry entry)
+    {
+        entry = default;
         try
         {
             var r = new Utf8JsonReader(content);
             if (!r.Read() || r.TokenType != JsonTokenType.StartObject)
             {
-                return null;
+                return false;
             }
 
-            string? journalId = null, book = null, tradeId = null;
+            string? book = null;
+            int journalIdStart = -1, journalIdLength = 0, tradeIdStart = -1, tradeIdLength = 0;
             List<(string? Book, AccountKind Kind, string Owner, string Asset, decimal Amount)>? lines = null;
             var scratch = t_lines ??= new(16);
             var seen = 0;
@@ -63,7 +96,7 @@ internal static class FastRecordReaders
                 switch (field)
                 {
                     case Duplicate:
-                        return null;
+                        return false;
                     case Unknown:
                         r.Skip();
                         continue;
@@ -72,11 +105,10 @@ internal static class FastRecordReaders
                 r.Read();
                 switch (field)
                 {
-                    case 0 when TryText(ref r, intern: false, out var text):
-                        journalId = text;
+                    case 0 when TryAppendText(ref r, text, out journalIdStart, out journalIdLength):
                         break;
-                    case 1 when TryText(ref r, intern: true, out var text):
-                        book = text;
+                    case 1 when TryText(ref r, intern: true, out var value):
+                        book = value;
                         break;
                     case 2 when r.TokenType == JsonTokenType.String && !r.ValueIsEscaped && EntryKinds.Find(r.ValueSpan) >= 0:
                     case 3 when IsDate(ref r):
@@ -84,40 +116,49 @@ internal static class FastRecordReaders
                     case 7 when r.TokenType == JsonTokenType.String:
                     case 8 when IsDate(ref r):
                         break;
-                    case 4 when TryText(ref r, intern: false, out var text):
-                        tradeId = text;
+                    case 4 when TryAppendText(ref r, text, out tradeIdStart, out tradeIdLength):
                         break;
                     case 6 when r.TokenType == JsonTokenType.StartArray:
                         lines = ReadLines(ref r, scratch);
                         if (lines is null)
                         {
-                            return null;
+                            return false;
                         }
 
                         break;
                     default:
-                        return null;
+                        return false;
                 }
             }
 
             // journalId, book, kind, valueDate, tradeId, description and lines are required.
-            if ((seen & 0b1111111) != 0b1111111 || journalId is null || book is null || tradeId is null || lines is null)
+            if ((seen & 0b1111111) != 0b1111111 || journalIdStart < 0 || book is null || tradeIdStart < 0 || lines is null)
             {
-                return null;
+                return false;
             }
 
-            var decoded = new DecodedJournalLine[lines.Count];
-            for (var i = 0; i < decoded.Length; i++)
+            var linesStart = decodedLines.Count;
+            foreach (var (lineBook, kind, owner, asset, amount) in lines)
             {
-                var (lineBook, kind, owner, asset, amount) = lines[i];
-                decoded[i] = new DecodedJournalLine(lineBook ?? book, kind, owner, asset, amount);
+                decodedLines.Add(new DecodedJournalLine(lineBook ?? book, kind, owner, asset, amount));
             }
 
-            return new DecodedJournalEntry(journalId, book, tradeId, decoded, IsBalanced(decoded));
+            entry = new DecodedJournalEntry
+            {
+                Book = book,
+                JournalIdStart = journalIdStart,
+                JournalIdLength = journalIdLength,
+                TradeIdStart = tradeIdStart,
+                TradeIdLength = tradeIdLength,
+                LinesStart = linesStart,
+                LinesCount = lines.Count,
+                IsBalanced = IsBalanced(CollectionsMarshal.AsSpan(decodedLines).Slice(linesStart, lines.Count)),
+            };
+            return true;
         }
         catch (JsonException)
         {
-            return null;
+            return false;
         }
     }
 
@@ -509,7 +550,7 @@ internal static class FastRecordReaders
     }
 
     // JournalEntry.IsBalanced, on the decoded lines: per asset (ordinal), the amounts sum to zero.
-    private static bool IsBalanced(DecodedJournalLine[] lines)
+    private static bool IsBalanced(ReadOnlySpan<DecodedJournalLine> lines)
     {
         Span<bool> seen = lines.Length <= 64 ? stackalloc bool[lines.Length] : new bool[lines.Length];
         for (var i = 0; i < lines.Length; i++)
@@ -583,6 +624,46 @@ internal static class FastRecordReaders
 
         var span = r.ValueSpan;
         return !span.IsEmpty && (intern ? Utf8Strings.TryIntern(span, out value) : Utf8Strings.TryCreate(span, out value));
+    }
+
+    // TryText's test (a non-empty string of valid UTF-8), its characters appended to text instead of made a string.
+    private static bool TryAppendText(ref Utf8JsonReader r, CharBuffer text, out int start, out int length)
+    {
+        start = -1;
+        length = 0;
+        if (r.TokenType != JsonTokenType.String)
+        {
+            return false;
+        }
+
+        if (r.ValueIsEscaped)
+        {
+            var value = r.GetString()!;
+            if (value.Length == 0)
+            {
+                return false;
+            }
+
+            start = text.Length;
+            text.Append(value.AsSpan());
+            length = value.Length;
+            return true;
+        }
+
+        var span = r.ValueSpan;
+        if (span.IsEmpty)
+        {
+            return false;
+        }
+
+        start = text.Length;
+        if (!text.TryAppendUtf8(span, out length))
+        {
+            start = -1;
+            return false;
+        }
+
+        return true;
     }
 
     // EventFields.OptionalText: a non-empty string, or null for anything else.
