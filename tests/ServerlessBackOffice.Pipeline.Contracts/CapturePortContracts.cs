@@ -157,7 +157,8 @@ public abstract class TradeStoreContract
 
 /// <summary>
 /// What every <see cref="ICaptureArchive"/> must do: write once per inbound message id, and return the first entry
-/// thereafter — exactly, whatever the redelivery's outcome, time (even on the next archive day) or concurrency.
+/// thereafter — exactly, whatever the redelivery's outcome, time (even on the next archive day) or concurrency; and find that
+/// first entry by id without writing (capture reads it before a state change, decision 0067).
 /// </summary>
 public abstract class CaptureArchiveContract
 {
@@ -258,6 +259,68 @@ public abstract class CaptureArchiveContract
         var first = results[0];
         Assert.All(results, r => PortSamples.AssertSameEntry(first, r));
         PortSamples.AssertSameEntry(first, await archive.ArchiveAsync(PortSamples.Entry("m-7", CaptureOutcomeKind.Stale), ct));
+    }
+
+    [Fact]
+    public async Task Find_WhenNothingIsArchivedUnderTheId_ReturnsNull_AndWritesNothing()
+    {
+        var archive = await CreateArchiveAsync();
+        var ct = TestContext.Current.CancellationToken;
+
+        Assert.Null(await archive.FindAsync("m-find-1", PortSamples.ReceivedAt, ct));
+
+        // Nothing was claimed: the first entry archived afterwards is the one stored.
+        var entry = PortSamples.Entry("m-find-1", CaptureOutcomeKind.Rejected) with { ReasonCode = ReasonCode.MalformedMessage };
+        PortSamples.AssertSameEntry(entry, await archive.ArchiveAsync(entry, ct));
+    }
+
+    [Fact]
+    public async Task Find_ReturnsTheFirstEntryExactly_BodyByteForByte()
+    {
+        var archive = await CreateArchiveAsync();
+        var ct = TestContext.Current.CancellationToken;
+        var first = PortSamples.Entry("m-find-2", CaptureOutcomeKind.Rejected) with
+        {
+            Body = new byte[] { 0xEF, 0xBB, 0xBF, (byte)'{', 0xC3, 0x28, (byte)'}', (byte)'\n', 0x00 },
+            ReasonCode = ReasonCode.MalformedMessage,
+            ReceivedAt = PortSamples.ReceivedAt.AddTicks(1234),
+        };
+        await archive.ArchiveAsync(first, ct);
+        await archive.ArchiveAsync(PortSamples.Entry("m-find-2", CaptureOutcomeKind.Accepted) with { ReceivedAt = first.ReceivedAt.AddMinutes(20) }, ct);
+
+        var found = await archive.FindAsync("m-find-2", first.ReceivedAt.AddMinutes(30), ct);
+
+        PortSamples.AssertSameEntry(first, found!);
+    }
+
+    [Fact]
+    public async Task Find_AfterMidnightInNewYork_FindsTheEntryOfTheDayBefore()
+    {
+        var archive = await CreateArchiveAsync();
+        var ct = TestContext.Current.CancellationToken;
+        var beforeMidnight = new DateTimeOffset(2026, 11, 24, 23, 59, 58, TimeSpan.FromHours(-5));
+        var first = PortSamples.Entry("m-find-3", CaptureOutcomeKind.Rejected) with { ReceivedAt = beforeMidnight, ReasonCode = ReasonCode.UnknownInstrument };
+        await archive.ArchiveAsync(first, ct);
+
+        PortSamples.AssertSameEntry(first, (await archive.FindAsync("m-find-3", beforeMidnight.AddMinutes(15), ct))!);
+    }
+
+    [Fact]
+    public async Task Find_ADistinctNameForAReusedIdsSecondBody_LeavesTheFirstEntryAsItWas()
+    {
+        var archive = await CreateArchiveAsync();
+        var ct = TestContext.Current.CancellationToken;
+        var first = PortSamples.Entry("m-find-4", CaptureOutcomeKind.Rejected) with { ReasonCode = ReasonCode.InvalidIsin };
+        await archive.ArchiveAsync(first, ct);
+        var body = Encoding.UTF8.GetBytes("{\"tradeId\":\"T-other\"}");
+        var reusedId = CaptureHandler.ReusedArchiveId("m-find-4", CaptureHandler.Sha256Hex(body));
+        var second = new CaptureArchiveEntry(reusedId, PortSamples.ReceivedAt.AddMinutes(30), body, CaptureOutcomeKind.DeadLettered, ReasonCode.MessageIdReused, "{\"outcome\":\"deadLettered\"}");
+
+        PortSamples.AssertSameEntry(second, await archive.ArchiveAsync(second, ct));
+
+        PortSamples.AssertSameEntry(first, (await archive.FindAsync("m-find-4", second.ReceivedAt, ct))!);
+        PortSamples.AssertSameEntry(second, (await archive.FindAsync(reusedId, second.ReceivedAt, ct))!);
+        PortSamples.AssertSameEntry(second, await archive.ArchiveAsync(second with { ReceivedAt = second.ReceivedAt.AddMinutes(5) }, ct));
     }
 }
 

@@ -67,9 +67,9 @@ internal sealed class InMemoryCapture
 
     public CaptureHandler Handler { get; }
 
-    public InMemoryCapture(IMessagePublisher? publisher = null, ITradeStore? trades = null)
+    public InMemoryCapture(IMessagePublisher? publisher = null, ITradeStore? trades = null, ICaptureArchive? archive = null)
     {
-        Handler = new CaptureHandler(trades ?? Trades, new InMemoryReferenceDataSource(SampleData.ReferenceData), publisher ?? Publisher, Archive, Clock, CapturePolicy.Default, NullLogger<CaptureHandler>.Instance);
+        Handler = new CaptureHandler(trades ?? Trades, new InMemoryReferenceDataSource(SampleData.ReferenceData), publisher ?? Publisher, archive ?? Archive, Clock, CapturePolicy.Default, NullLogger<CaptureHandler>.Instance);
     }
 
     public CaptureTally Tally() => CaptureTally.From(Archive.Entries.Select(e => e.Outcome));

@@ -80,4 +80,10 @@ public enum ReasonCode
 
     /// <summary>Dead-lettered: processing failed more times than the retry limit allows.</summary>
     DeliveryLimitExceeded,
+
+    /// <summary>
+    /// Dead-lettered: the message id was already archived with a different body (an OMS that reuses an id for other content).
+    /// The body is not applied; it must be sent again under a new message id.
+    /// </summary>
+    MessageIdReused,
 }

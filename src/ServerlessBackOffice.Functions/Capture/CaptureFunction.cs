@@ -25,7 +25,7 @@ public sealed class CaptureFunction(CaptureHandler handler)
         {
             await messageActions.DeadLetterMessageAsync(
                 message, null, result.ReasonCode?.ToString() ?? result.Outcome.ToString(),
-                $"Capture outcome {result.Outcome} for trade {result.TradeId ?? "(none)"}; the OMS was answered on its reply queue.", cancellationToken);
+                result.Description ?? $"Capture outcome {result.Outcome} for trade {result.TradeId ?? "(none)"}; the OMS was answered on its reply queue.", cancellationToken);
             return;
         }
 

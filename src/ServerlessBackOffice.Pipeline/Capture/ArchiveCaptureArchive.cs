@@ -79,6 +79,23 @@ public sealed partial class ArchiveCaptureArchive(IArchiveStore store, ILogger<A
         }
     }
 
+    /// <inheritdoc />
+    /// <remarks>
+    /// Two reads, run together: the record on the archive day of <paramref name="receivedAt"/> and on the day before (the
+    /// earlier wins, as in <see cref="ArchiveAsync"/>). A message id first archived two or more archive days earlier is not
+    /// found, as <see cref="ArchiveAsync"/> does not find it either (docs/capture-storage.md; decision 0067).
+    /// </remarks>
+    public async Task<CaptureArchiveEntry?> FindAsync(string inboundMessageId, DateTimeOffset receivedAt, CancellationToken cancellationToken)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(inboundMessageId);
+        var name = RecordName(inboundMessageId);
+        var day = ArchiveRecordNames.DayOf(receivedAt);
+        var earlier = ReadAsync(day.AddDays(-1), name, cancellationToken);
+        var current = ReadAsync(day, name, cancellationToken);
+        await Task.WhenAll(earlier, current);
+        return await earlier ?? await current;
+    }
+
     /// <summary>Whether an outcome is one a person must see (and so gets an index record).</summary>
     public static bool NeedsAPerson(CaptureOutcomeKind outcome) => outcome is CaptureOutcomeKind.Rejected or CaptureOutcomeKind.DeadLettered;
 

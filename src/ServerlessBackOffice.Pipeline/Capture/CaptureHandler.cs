@@ -1,3 +1,4 @@
+using System.Security.Cryptography;
 using System.Text.Json;
 using Microsoft.Extensions.Logging;
 using ServerlessBackOffice.Domain.Capture;
@@ -17,6 +18,10 @@ namespace ServerlessBackOffice.Pipeline.Capture;
 /// touches the trade publishes it again first (decision 0065);</item>
 /// <item>for outcomes that change nothing (duplicate, stale, rejected, dead-lettered): archive first (write-once), then publish the archived reply.</item>
 /// </list>
+/// A message id is the key of one body: a body that arrives under an id already archived with other content is not applied but
+/// dead-lettered (<see cref="ReasonCode.MessageIdReused"/>), archived under its own name (<see cref="ReusedArchiveId"/>) and
+/// answered under its own reply id. The write-once archive tells on the paths that archive first; before a state change the
+/// archive is read (<see cref="ICaptureArchive.FindAsync"/>) — decision 0067.
 /// Decision records 0010 and 0065 explain why this stays consistent when the process dies between any two steps.
 /// </summary>
 public sealed partial class CaptureHandler
@@ -82,6 +87,8 @@ public sealed partial class CaptureHandler
 
         var message = parsed.Message!;
         var tradeId = message.TradeId is { Length: > 0 and <= OmsContract.MaximumIdLength } id ? id : null;
+        var archiveLooked = false;
+        CaptureArchiveEntry? archived = null;
 
         for (var attempt = 1; attempt <= MaximumWriteAttempts; attempt++)
         {
@@ -95,7 +102,17 @@ public sealed partial class CaptureHandler
 
             if (document is not null && document.RecentInboundMessageIds.Contains(inbound.MessageId))
             {
-                // This is a redelivery of a message whose state change is already stored (and now published).
+                // This id already changed the trade. The same body is a redelivery whose state change is stored (and now
+                // published); another body reuses the id. The document holds the body of its last change; an earlier one's
+                // is in the archive (its flush preceded any later change), read only on this rare path.
+                var first = document.PendingArchive is { } pending && pending.InboundMessageId == inbound.MessageId
+                    ? pending
+                    : await _archive.FindAsync(inbound.MessageId, now, cancellationToken);
+                if (first is not null && !SameBody(first, inbound))
+                {
+                    return await DeadLetterReusedIdAsync(inbound, now, message, first, cancellationToken);
+                }
+
                 return new CaptureResult(inbound.MessageId, CaptureOutcomeKind.Accepted, null, tradeId, MessageDisposition.Complete);
             }
 
@@ -116,6 +133,22 @@ public sealed partial class CaptureHandler
                 case LifecycleDecision.Reject reject:
                     return await AnswerWithoutStateChangeAsync(inbound, now, message, CaptureOutcomeKind.Rejected, reject.Rejection, null, cancellationToken);
                 case LifecycleDecision.Apply apply:
+                    // Before the state changes: was this id archived already (decision 0067)? Read once per delivery, not per
+                    // lost race. Another body under it is refused; the same body keeps the first outcome it got (rejected,
+                    // say, while its trade date was still in the future), for ever.
+                    if (!archiveLooked)
+                    {
+                        archived = await _archive.FindAsync(inbound.MessageId, now, cancellationToken);
+                        archiveLooked = true;
+                    }
+
+                    if (archived is not null)
+                    {
+                        return SameBody(archived, inbound)
+                            ? await ArchiveAndAnswerAsync(inbound, now, message, archived, cancellationToken)
+                            : await DeadLetterReusedIdAsync(inbound, now, message, archived, cancellationToken);
+                    }
+
                     var next = StateChange(inbound, now, message, apply, document);
                     var written = await _trades.TryWriteAsync(next, document?.ETag, cancellationToken);
                     if (!written.Written)
@@ -160,7 +193,7 @@ public sealed partial class CaptureHandler
         return new TradeDocument(
             terms.TradeId,
             state,
-            [ReplyMessage(inbound, message.CorrelationId, reply.Outcome, replyBody), eventMessage],
+            [ReplyMessage(inbound.MessageId, message.CorrelationId, reply.Outcome, replyBody), eventMessage],
             new CaptureArchiveEntry(inbound.MessageId, now, inbound.Body, CaptureOutcomeKind.Accepted, null, replyBody),
             recent,
             previous?.ETag);
@@ -195,10 +228,28 @@ public sealed partial class CaptureHandler
     {
         var reply = ReplyOf(inbound, message, outcome, rejection, storedVersion);
         var replyBody = JsonSerializer.Serialize(reply, CaptureJsonContext.Default.OmsReply);
+        var entry = new CaptureArchiveEntry(inbound.MessageId, now, inbound.Body, outcome, rejection?.Code, replyBody);
+        return await ArchiveAndAnswerAsync(inbound, now, message, entry, cancellationToken);
+    }
 
-        // Archive first: the archive is write-once per inbound id, so on a redelivery the first outcome is the one we repeat.
-        var stored = await _archive.ArchiveAsync(new CaptureArchiveEntry(inbound.MessageId, now, inbound.Body, outcome, rejection?.Code, replyBody), cancellationToken);
-        await _publisher.PublishAsync(ReplyMessage(inbound, message?.CorrelationId, OutcomeName(stored.Outcome), stored.ReplyBody), cancellationToken);
+    /// <summary>
+    /// Archives first, then answers with what the archive holds: the archive is write-once per inbound id, so on a redelivery
+    /// the first outcome is the one repeated — unless the archive holds another body under this id, which is a reused id.
+    /// </summary>
+    private async Task<CaptureResult> ArchiveAndAnswerAsync(
+        InboundMessage inbound,
+        DateTimeOffset now,
+        OmsTradeMessage? message,
+        CaptureArchiveEntry entry,
+        CancellationToken cancellationToken)
+    {
+        var stored = await _archive.ArchiveAsync(entry, cancellationToken);
+        if (!SameBody(stored, inbound))
+        {
+            return await DeadLetterReusedIdAsync(inbound, now, message, stored, cancellationToken);
+        }
+
+        await _publisher.PublishAsync(ReplyMessage(inbound.MessageId, message?.CorrelationId, OutcomeName(stored.Outcome), stored.ReplyBody), cancellationToken);
 
         LogOutcome(message?.TradeId ?? string.Empty, inbound.MessageId, stored.Outcome, stored.ReasonCode, message?.CorrelationId);
         return new CaptureResult(
@@ -207,6 +258,58 @@ public sealed partial class CaptureHandler
             stored.ReasonCode,
             message?.TradeId,
             stored.Outcome == CaptureOutcomeKind.DeadLettered ? MessageDisposition.DeadLetter : MessageDisposition.Complete);
+    }
+
+    /// <summary>
+    /// Refuses a body that arrived under an id the archive already holds with other content (decision 0067): nothing is applied,
+    /// the first record stays as it is, and this body is archived under <see cref="ReusedArchiveId"/> (write-once, so its
+    /// redeliveries repeat this outcome) and answered under that id's reply id, which duplicate detection does not confuse with
+    /// the first answer. The message is dead-lettered: operations must see an OMS that reuses ids.
+    /// </summary>
+    private async Task<CaptureResult> DeadLetterReusedIdAsync(
+        InboundMessage inbound,
+        DateTimeOffset now,
+        OmsTradeMessage? message,
+        CaptureArchiveEntry first,
+        CancellationToken cancellationToken)
+    {
+        var firstHash = Sha256Hex(first.Body.Span);
+        var hash = Sha256Hex(inbound.Body.Span);
+        var description =
+            $"Message id {inbound.MessageId} was already archived with another body (SHA-256 {firstHash}, {OutcomeName(first.Outcome)}); "
+            + $"this body (SHA-256 {hash}) is not applied: send it under a new message id.";
+        var reply = ReplyOf(inbound, message, CaptureOutcomeKind.DeadLettered, new Rejection(ReasonCode.MessageIdReused, description), null);
+        var replyBody = JsonSerializer.Serialize(reply, CaptureJsonContext.Default.OmsReply);
+        var archiveId = ReusedArchiveId(inbound.MessageId, hash);
+
+        var stored = await _archive.ArchiveAsync(
+            new CaptureArchiveEntry(archiveId, now, inbound.Body, CaptureOutcomeKind.DeadLettered, ReasonCode.MessageIdReused, replyBody), cancellationToken);
+        await _publisher.PublishAsync(ReplyMessage(archiveId, message?.CorrelationId, OutcomeName(stored.Outcome), stored.ReplyBody), cancellationToken);
+
+        LogMessageIdReused(inbound.MessageId, firstHash, hash, first.Outcome, message?.CorrelationId);
+        return new CaptureResult(
+            inbound.MessageId,
+            stored.Outcome,
+            stored.ReasonCode,
+            message?.TradeId,
+            stored.Outcome == CaptureOutcomeKind.DeadLettered ? MessageDisposition.DeadLetter : MessageDisposition.Complete,
+            description);
+    }
+
+    private static bool SameBody(CaptureArchiveEntry archived, InboundMessage inbound) => archived.Body.Span.SequenceEqual(inbound.Body.Span);
+
+    /// <summary>The SHA-256 of a body, as 64 lower-case hex digits.</summary>
+    public static string Sha256Hex(ReadOnlySpan<byte> body) => Convert.ToHexStringLower(SHA256.HashData(body));
+
+    /// <summary>
+    /// The archive id of a body that reused an archived message id: <c>&lt;message id&gt;:reused:&lt;first 32 hex digits of the
+    /// body's SHA-256&gt;</c>. Deterministic, so a redelivery of that body finds its own record; distinct per body, so no record
+    /// is ever overwritten; its reply id (<see cref="ReplyMessageId"/> of it) differs from the first answer's.
+    /// </summary>
+    public static string ReusedArchiveId(string inboundMessageId, string bodySha256Hex)
+    {
+        ArgumentNullException.ThrowIfNull(bodySha256Hex);
+        return $"{inboundMessageId}:reused:{bodySha256Hex[..32]}";
     }
 
     private static OmsReply ReplyOf(InboundMessage inbound, OmsTradeMessage? message, CaptureOutcomeKind outcome, Rejection? rejection, long? storedVersion) =>
@@ -228,10 +331,10 @@ public sealed partial class CaptureHandler
             null,
             null);
 
-    private static OutboundMessage ReplyMessage(InboundMessage inbound, string? correlationId, string outcome, string body) =>
+    private static OutboundMessage ReplyMessage(string archiveId, string? correlationId, string outcome, string body) =>
         new(
             Entities.OmsReplies.Name,
-            ReplyMessageId(inbound.MessageId),
+            ReplyMessageId(archiveId),
             outcome,
             correlationId,
             new Dictionary<string, string>(StringComparer.Ordinal) { [OutcomeProperty] = outcome },
@@ -261,6 +364,9 @@ public sealed partial class CaptureHandler
 
     [LoggerMessage(EventId = 5002, Level = LogLevel.Warning, Message = "Trade {TradeId} changed while {InboundMessageId} was being captured (attempt {Attempt}); re-reading")]
     private partial void LogWriteConflict(string tradeId, string inboundMessageId, int attempt);
+
+    [LoggerMessage(EventId = 5004, Level = LogLevel.Warning, Message = "Inbound {InboundMessageId} reuses an archived message id with another body (first SHA-256 {FirstSha256}, {FirstOutcome}; this SHA-256 {Sha256}): dead-lettered, not applied (correlation {CorrelationId})")]
+    private partial void LogMessageIdReused(string inboundMessageId, string firstSha256, string sha256, CaptureOutcomeKind firstOutcome, string? correlationId);
 
     [LoggerMessage(EventId = 5003, Level = LogLevel.Error, Message = "Dead-lettering {InboundMessageId} after {DeliveryCount} deliveries ({ExceptionType})")]
     private partial void LogDeadLettered(string inboundMessageId, int deliveryCount, string exceptionType);

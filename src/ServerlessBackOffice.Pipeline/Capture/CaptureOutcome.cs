@@ -37,7 +37,8 @@ public enum MessageDisposition
 /// <param name="ReasonCode">Why, for rejected and dead-lettered messages.</param>
 /// <param name="TradeId">The trade id when the message carried one.</param>
 /// <param name="Disposition">How to settle the inbound message.</param>
-public sealed record CaptureResult(string InboundMessageId, CaptureOutcomeKind Outcome, ReasonCode? ReasonCode, string? TradeId, MessageDisposition Disposition);
+/// <param name="Description">Why, in words, when the handler has more to say than the reason code (the dead-letter description).</param>
+public sealed record CaptureResult(string InboundMessageId, CaptureOutcomeKind Outcome, ReasonCode? ReasonCode, string? TradeId, MessageDisposition Disposition, string? Description = null);
 
 /// <summary>An inbound message as the trigger hands it over.</summary>
 /// <param name="MessageId">The Service Bus message id.</param>

@@ -85,6 +85,14 @@ public sealed class InMemoryCaptureArchive : ICaptureArchive
         cancellationToken.ThrowIfCancellationRequested();
         return Task.FromResult(_entries.GetOrAdd(entry.InboundMessageId, entry));
     }
+
+    /// <inheritdoc />
+    public Task<CaptureArchiveEntry?> FindAsync(string inboundMessageId, DateTimeOffset receivedAt, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(inboundMessageId);
+        cancellationToken.ThrowIfCancellationRequested();
+        return Task.FromResult(_entries.TryGetValue(inboundMessageId, out var entry) ? entry : null);
+    }
 }
 
 /// <summary>Serves one fixed reference data snapshot.</summary>

@@ -87,7 +87,10 @@ public interface IReferenceDataSource
 }
 
 /// <summary>What the archive keeps for one inbound message: the bytes as received and the one outcome it got.</summary>
-/// <param name="InboundMessageId">The Service Bus message id of the inbound message.</param>
+/// <param name="InboundMessageId">
+/// The Service Bus message id of the inbound message: the key it is archived under. A body that arrived under an id already
+/// archived with other content is archived under <see cref="CaptureHandler.ReusedArchiveId"/> instead (decision 0067).
+/// </param>
 /// <param name="ReceivedAt">When capture processed it.</param>
 /// <param name="Body">The message body as received.</param>
 /// <param name="Outcome">The outcome kind.</param>
@@ -109,4 +112,12 @@ public interface ICaptureArchive
     /// one on a redelivery: the first outcome of a message is its outcome for ever).
     /// </summary>
     Task<CaptureArchiveEntry> ArchiveAsync(CaptureArchiveEntry entry, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Finds the entry archived under an inbound message id, or null when none is: the one <see cref="ArchiveAsync"/> would
+    /// return for a redelivery received at <paramref name="receivedAt"/> (so an implementation that files entries by day
+    /// looks where that call looks: the archive day of <paramref name="receivedAt"/> and the day before). A read only;
+    /// capture calls it before a state change, to refuse a body that reuses an archived id (decision 0067).
+    /// </summary>
+    Task<CaptureArchiveEntry?> FindAsync(string inboundMessageId, DateTimeOffset receivedAt, CancellationToken cancellationToken);
 }

@@ -36,6 +36,11 @@ public sealed partial class CrashSafetyTests
             new OmsJsonBuilder().Version(2).With(m => m with { Quantity = "150" }).Inbound("m-2-resent"),
             new InboundMessage("m-bad", "{\"schemaVersion\":\"1\"}"u8.ToArray(), 1),
             new OmsJsonBuilder().Version(3, "cancel").With(m => m with { Quantity = "150" }).Inbound("m-3"),
+
+            // Ids reused for other bodies (decision 0067): a valid new trade under the rejected message's id (the archive
+            // read before the state change), and an amend under the id that created the trade (the document's own record).
+            new OmsJsonBuilder().With(m => m with { TradeId = "T-2" }).Inbound("m-bad"),
+            new OmsJsonBuilder().Version(4).With(m => m with { Quantity = "175" }).Inbound("m-1"),
         };
 
         async Task<(string State, int Steps, string? Crashed)> RunAsync(CrashPlan plan, bool redeliverAfterSuccess)
@@ -58,7 +63,12 @@ public sealed partial class CrashSafetyTests
             return (state, plan.Steps, plan.Crashed);
         }
 
-        await AssertEveryCrashEndsAsTheCleanRunAsync(RunAsync);
+        await AssertEveryCrashEndsAsTheCleanRunAsync(
+            RunAsync,
+            "archive m-bad Rejected MissingField",
+            $"archive {CaptureHandler.ReusedArchiveId("m-bad", CaptureHandler.Sha256Hex(messages[5].Body.Span))} DeadLettered MessageIdReused",
+            $"archive {CaptureHandler.ReusedArchiveId("m-1", CaptureHandler.Sha256Hex(messages[6].Body.Span))} DeadLettered MessageIdReused",
+            "trade T-1 v3 Cancelled");
     }
 
     [Fact]

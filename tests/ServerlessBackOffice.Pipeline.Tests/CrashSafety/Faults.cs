@@ -103,6 +103,10 @@ internal static class Faults
     {
         public Task<CaptureArchiveEntry> ArchiveAsync(CaptureArchiveEntry entry, CancellationToken cancellationToken) =>
             plan.StepAsync($"archiving {entry.InboundMessageId}", () => inner.ArchiveAsync(entry, cancellationToken));
+
+        // A read changes nothing, so it is no step: a crash before it is the crash after the step before.
+        public Task<CaptureArchiveEntry?> FindAsync(string inboundMessageId, DateTimeOffset receivedAt, CancellationToken cancellationToken) =>
+            inner.FindAsync(inboundMessageId, receivedAt, cancellationToken);
     }
 
     private sealed class FaultyConfirmationStore(IConfirmationStore inner, CrashPlan plan) : IConfirmationStore

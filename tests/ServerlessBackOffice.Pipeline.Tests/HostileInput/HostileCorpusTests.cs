@@ -30,7 +30,7 @@ public sealed class HostileCorpusTests
             CaptureResult result;
             try
             {
-                result = await capture.Handler.HandleAsync(new InboundMessage(message.Name, message.Body, 1), Ct);
+                result = await capture.Handler.HandleAsync(new InboundMessage(message.MessageId, message.Body, 1), Ct);
             }
             catch (Exception ex) when (ex is not OperationCanceledException)
             {
@@ -47,6 +47,11 @@ public sealed class HostileCorpusTests
             if (!ok)
             {
                 wrong.Add($"{message.Name}: ended {result.Outcome} {result.ReasonCode}");
+            }
+
+            if (result.Disposition == MessageDisposition.DeadLetter && string.IsNullOrWhiteSpace(result.Description) && result.ReasonCode != ReasonCode.DeliveryLimitExceeded)
+            {
+                wrong.Add($"{message.Name}: dead-lettered without a description");
             }
         }
 
@@ -71,16 +76,17 @@ public sealed class HostileCorpusTests
     }
 
     [Fact]
-    public async Task Capture_AMessageIdReusedWithDifferentContent_RepeatsTheFirstOutcomeAndChangesNothing()
+    public async Task Capture_AMessageIdReusedWithDifferentContent_IsDeadLetteredAsReused_AndChangesNothing()
     {
         var capture = new InMemoryCapture();
         var first = await capture.Handler.HandleAsync(new OmsJsonBuilder().Inbound("m-reused"), Ct);
         var reused = await capture.Handler.HandleAsync(new InboundMessage("m-reused", new OmsJsonBuilder().With(m => m with { Price = "1.00" }).Build(), 1), Ct);
 
-        Assert.Equal((CaptureOutcomeKind.Accepted, CaptureOutcomeKind.Accepted), (first.Outcome, reused.Outcome));
+        Assert.Equal((CaptureOutcomeKind.Accepted, CaptureOutcomeKind.DeadLettered, ReasonCode.MessageIdReused), (first.Outcome, reused.Outcome, reused.ReasonCode));
         Assert.Equal(187.25m, Assert.Single(capture.Trades.Documents).State.Trade.Terms.Price);
-        Assert.Equal(new CaptureTally(1, 0, 0, 0, 0), capture.Tally());
+        Assert.Equal(new CaptureTally(1, 0, 0, 0, 1), capture.Tally());
         Assert.Single(capture.Publisher.Delivered, m => m.Destination == Entities.TradeEvents.Name);
+        Assert.Equal(2, capture.Publisher.Delivered.Count(m => m.Destination == Entities.OmsReplies.Name));
     }
 
     [Fact]
