@@ -59,6 +59,27 @@ public sealed class CaptureFunctionTests
     }
 
     [Fact]
+    public async Task Run_AMessageIdReusedForAnotherBody_IsDeadLetteredWithMessageIdReused_AndTheHandlersDescription()
+    {
+        var function = Function();
+        var first = Message(ValidMessage.Replace("US0378331005", "US0378331006", StringComparison.Ordinal), id: "M-reused");
+        var completes = new Mock<ServiceBusMessageActions>(MockBehavior.Strict);
+        completes.Setup(a => a.CompleteMessageAsync(first, It.IsAny<CancellationToken>())).Returns(Task.CompletedTask);
+        await function.RunAsync(first, completes.Object, TestContext.Current.CancellationToken);
+
+        var reused = Message(ValidMessage, id: "M-reused");
+        var actions = new Mock<ServiceBusMessageActions>(MockBehavior.Strict);
+        actions.Setup(a => a.DeadLetterMessageAsync(reused, null, nameof(ReasonCode.MessageIdReused),
+            It.Is<string>(d => d.Contains("M-reused", StringComparison.Ordinal) && d.Contains("SHA-256", StringComparison.Ordinal)), It.IsAny<CancellationToken>())).Returns(Task.CompletedTask);
+
+        await function.RunAsync(reused, actions.Object, TestContext.Current.CancellationToken);
+
+        actions.VerifyAll();
+        Assert.DoesNotContain(_publisher.Delivered, m => m.Destination == Entities.TradeEvents.Name);
+        Assert.Equal(2, _publisher.Delivered.Count(m => m.Destination == Entities.OmsReplies.Name));
+    }
+
+    [Fact]
     public async Task Run_WhenProcessingFailedOnTheLastDelivery_DeadLettersWithTheReasonCode()
     {
         var publisher = new Mock<ServerlessBackOffice.Pipeline.Ports.IMessagePublisher>(MockBehavior.Loose);

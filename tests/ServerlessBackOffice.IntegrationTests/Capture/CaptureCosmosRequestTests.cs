@@ -69,6 +69,13 @@ public sealed class CaptureCosmosRequestTests(CaptureCosmosFixture fixture) : IC
         counter.Reset();
         Assert.Equal(CaptureOutcomeKind.Rejected, (await handler.HandleAsync(new InboundMessage("M-garbage", "not json"u8.ToArray(), 1), ct)).Outcome);
         Assert.Equal((0, 0), (counter.Reads, counter.Writes));
+
+        // An id reused for another body (decision 0067) costs the trade's read and no write: the archive tells, not Cosmos.
+        counter.Reset();
+        var reusedAfterAcceptance = await handler.HandleAsync(Oms("T-0", 3, "amend", "175", "M-0-2"), ct);
+        var reusedAfterRejection = await handler.HandleAsync(Oms("T-new", 1, "new", "100", "M-bad"), ct);
+        Assert.Equal((ReasonCode.MessageIdReused, ReasonCode.MessageIdReused), (reusedAfterAcceptance.ReasonCode, reusedAfterRejection.ReasonCode));
+        Assert.Equal((2, 0), (counter.Reads, counter.Writes));
     }
 
     [Fact]
