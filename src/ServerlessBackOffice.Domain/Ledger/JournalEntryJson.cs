@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Globalization;
 using System.Text.Json;
 
@@ -25,9 +26,18 @@ public static class JournalEntryJson
     /// <summary>Serialises an entry.</summary>
     public static byte[] Serialize(JournalEntry entry)
     {
+        var buffer = new ArrayBufferWriter<byte>(512);
+        Serialize(entry, buffer);
+        return buffer.WrittenSpan.ToArray();
+    }
+
+    /// <summary>Serialises an entry into <paramref name="output"/>: the same bytes as <see cref="Serialize(JournalEntry)"/>,
+    /// for a writer that reuses its buffer from one entry to the next.</summary>
+    public static void Serialize(JournalEntry entry, IBufferWriter<byte> output)
+    {
         ArgumentNullException.ThrowIfNull(entry);
-        using var buffer = new MemoryStream();
-        using (var json = new Utf8JsonWriter(buffer))
+        ArgumentNullException.ThrowIfNull(output);
+        using (var json = new Utf8JsonWriter(output))
         {
             json.WriteStartObject();
             json.WriteString("journalId", entry.JournalId);
@@ -65,8 +75,6 @@ public static class JournalEntryJson
 
             json.WriteEndObject();
         }
-
-        return buffer.ToArray();
     }
 
     /// <summary>Reads an entry back, or says why the bytes are not one.</summary>

@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Text;
 using FsCheck;
 using FsCheck.Fluent;
@@ -16,6 +17,20 @@ public sealed class JournalEntryJsonTests
         Assert.Equal(
             """{"journalId":"T-1:v1:trade-date","book":"NY-CASH","kind":"TradeDate","valueDate":"2026-11-25","tradeId":"T-1","description":"T-1 v1","lines":[{"kind":"PositionPending","owner":"ACC-NY-CASH","asset":"US0378331005","amount":"100"},{"kind":"SettlementDue","owner":"529900T8BM49AURSDO55","asset":"US0378331005","amount":"-100"},{"kind":"CashPending","owner":"ACC-NY-CASH","asset":"USD","amount":"-18725.00"},{"kind":"SettlementDue","owner":"529900T8BM49AURSDO55","asset":"USD","amount":"18725.00"}]}""",
             Encoding.UTF8.GetString(JournalEntryJson.Serialize(Entry)));
+    }
+
+    [Fact]
+    public void Serialize_IntoAReusedBufferWriter_WritesTheSameBytesForEachEntry()
+    {
+        var reversal = Entry.Reversal(new DateOnly(2026, 11, 26), "cancelled");
+        var buffer = new ArrayBufferWriter<byte>(16);
+
+        JournalEntryJson.Serialize(reversal, buffer);
+        Assert.Equal(JournalEntryJson.Serialize(reversal), buffer.WrittenSpan.ToArray());
+
+        buffer.ResetWrittenCount();
+        JournalEntryJson.Serialize(Entry, buffer);
+        Assert.Equal(JournalEntryJson.Serialize(Entry), buffer.WrittenSpan.ToArray());
     }
 
     [Fact]
