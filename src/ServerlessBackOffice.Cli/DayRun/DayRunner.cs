@@ -36,6 +36,8 @@ namespace ServerlessBackOffice.Cli.DayRun;
 /// </summary>
 internal sealed partial class DayRunner(DayRunOptions options, IAnsiConsole console)
 {
+    // A phase fails when the pipeline stops moving for this long (see Quiescence), not after a fixed time: a large day or a
+    // loaded machine takes longer, a stuck one is named.
     private static readonly TimeSpan PhaseTimeout = TimeSpan.FromMinutes(10);
 
     public async Task<int> RunAsync(CancellationToken cancellationToken)
