@@ -16,13 +16,35 @@ public sealed record OurHoldings(IReadOnlyList<Holding> Settled, IReadOnlyList<H
 /// </summary>
 public static class LedgerHoldings
 {
+    /// <summary>
+    /// Every account's settled and pending balances in a book at the close of <paramref name="asOf"/>, in one pass over the
+    /// book's entries: what each statement of the book is compared with (<see cref="BookHoldings.Of"/> gives exactly what
+    /// <see cref="ReadAsync"/> gives for one account).
+    /// </summary>
+    public static async Task<BookHoldings> ReadBookAsync(ILedgerStore ledger, string book, DateOnly asOf, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(ledger);
+        var balances = new Dictionary<(string Owner, AccountKind Kind, string Asset), decimal>();
+        await foreach (var entry in ledger.EntriesAsync(book, asOf, cancellationToken))
+        {
+            foreach (var line in entry.Lines)
+            {
+                if (line.Account.Kind is AccountKind.PositionSettled or AccountKind.PositionPending or AccountKind.CashSettled or AccountKind.CashPending or AccountKind.AccruedInterest)
+                {
+                    var key = (line.Account.Owner, line.Account.Kind, line.Asset);
+                    balances[key] = balances.GetValueOrDefault(key) + line.Amount;
+                }
+            }
+        }
+
+        return new BookHoldings(balances);
+    }
+
     /// <summary>The account's holdings of one kind at the close of <paramref name="asOf"/>.</summary>
     public static async Task<OurHoldings> ReadAsync(ILedgerStore ledger, string book, string account, HoldingKind kind, DateOnly asOf, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(ledger);
-        var (settledKind, pendingKinds) = kind == HoldingKind.Securities
-            ? (AccountKind.PositionSettled, new[] { AccountKind.PositionPending })
-            : (AccountKind.CashSettled, new[] { AccountKind.CashPending, AccountKind.AccruedInterest });
+        var (settledKind, pendingKinds) = KindsOf(kind);
         var settled = new Dictionary<string, decimal>(StringComparer.Ordinal);
         var pending = new Dictionary<string, decimal>(StringComparer.Ordinal);
         await foreach (var entry in ledger.EntriesAsync(book, asOf, cancellationToken))
@@ -75,6 +97,61 @@ public static class LedgerHoldings
             .Select(b => new Holding(b.Key.Item1, b.Key.Item2, b.Key.Item3, b.Value)).ToList();
     }
 
-    private static List<Holding> ToHoldings(Dictionary<string, decimal> balances, string account, HoldingKind kind) =>
+    /// <summary>Which ledger account kinds a statement of each kind compares as settled and explains as pending.</summary>
+    internal static (AccountKind Settled, AccountKind[] Pending) KindsOf(HoldingKind kind) => kind == HoldingKind.Securities
+        ? (AccountKind.PositionSettled, [AccountKind.PositionPending])
+        : (AccountKind.CashSettled, [AccountKind.CashPending, AccountKind.AccruedInterest]);
+
+    internal static List<Holding> ToHoldings(Dictionary<string, decimal> balances, string account, HoldingKind kind) =>
         balances.Where(b => b.Value != 0m).OrderBy(b => b.Key, StringComparer.Ordinal).Select(b => new Holding(account, kind, b.Key, b.Value)).ToList();
+}
+
+/// <summary>A book's settled and pending balances per (owner, account kind, asset) at a date: one read serves every account.</summary>
+public sealed class BookHoldings
+{
+    private readonly Dictionary<(string Owner, AccountKind Kind, string Asset), decimal> _balances;
+    private readonly Dictionary<string, List<((AccountKind Kind, string Asset) Key, decimal Amount)>> _byOwner;
+
+    internal BookHoldings(Dictionary<(string Owner, AccountKind Kind, string Asset), decimal> balances)
+    {
+        _balances = balances;
+        _byOwner = new Dictionary<string, List<((AccountKind, string), decimal)>>(StringComparer.Ordinal);
+        foreach (var ((owner, kind, asset), amount) in balances)
+        {
+            if (!_byOwner.TryGetValue(owner, out var list))
+            {
+                _byOwner[owner] = list = [];
+            }
+
+            list.Add(((kind, asset), amount));
+        }
+    }
+
+    /// <summary>How many (owner, kind, asset) balances the book has.</summary>
+    public int Count => _balances.Count;
+
+    /// <summary>One account's holdings of one kind: the same as <see cref="LedgerHoldings.ReadAsync"/> for it.</summary>
+    public OurHoldings Of(string account, HoldingKind kind)
+    {
+        ArgumentNullException.ThrowIfNull(account);
+        var (settledKind, pendingKinds) = LedgerHoldings.KindsOf(kind);
+        var settled = new Dictionary<string, decimal>(StringComparer.Ordinal);
+        var pending = new Dictionary<string, decimal>(StringComparer.Ordinal);
+        if (_byOwner.TryGetValue(account, out var lines))
+        {
+            foreach (var ((accountKind, asset), amount) in lines)
+            {
+                if (accountKind == settledKind)
+                {
+                    settled[asset] = settled.GetValueOrDefault(asset) + amount;
+                }
+                else if (Array.IndexOf(pendingKinds, accountKind) >= 0)
+                {
+                    pending[asset] = pending.GetValueOrDefault(asset) + amount;
+                }
+            }
+        }
+
+        return new OurHoldings(LedgerHoldings.ToHoldings(settled, account, kind), LedgerHoldings.ToHoldings(pending, account, kind));
+    }
 }

@@ -48,7 +48,7 @@ public static class ReconciliationOutcomes
 /// <item>archive the statement as received (write once: a redelivery writes the same bytes);</item>
 /// <item>parse strictly and resolve the account; bad input is archived with its reason and dead-lettered;</item>
 /// <item>read the account's break state (a point read); an applied statement id re-archives the stored change record and stops; an older statement is stale;</item>
-/// <item>read our holdings from the ledger as of the statement date, compare (<see cref="Reconciler"/>), carry the breaks forward (<see cref="BreakTracker"/>);</item>
+/// <item>read our holdings from the ledger as of the statement date (one read of the book shared by the statements that arrive together, decision 0068), compare (<see cref="Reconciler"/>), carry the breaks forward (<see cref="BreakTracker"/>);</item>
 /// <item>write the new state with its change record in one conditional write, then archive the change record.</item>
 /// </list>
 /// </summary>
@@ -68,6 +68,12 @@ public sealed partial class ReconciliationHandler(
 
     /// <summary>Optimistic-concurrency retries before the message goes back to Service Bus.</summary>
     public const int MaximumWriteAttempts = 5;
+
+    // Statements of one book and date that arrive together share one read of the book's entries (decision 0068).
+    private readonly SharedBookHoldings _holdings = new(ledger);
+
+    /// <summary>How many times the handler read a book's entries from the ledger (statements of one book share a read).</summary>
+    public long LedgerReads => _holdings.Reads;
 
     /// <summary>Handles a holdings statement (semt.002 semantics).</summary>
     public Task<ReconciliationResult> HandleHoldingsAsync(InboundMessage inbound, CancellationToken cancellationToken) =>
@@ -130,7 +136,7 @@ public sealed partial class ReconciliationHandler(
             // A previous statement whose change record was stored but not yet archived (a crash between the two) is archived first.
             await FlushAsync(document?.LastChange, cancellationToken);
             var current = document ?? ReconciliationDocument.Empty(statement.Account, kind);
-            var ours = await LedgerHoldings.ReadAsync(ledger, account.BookId, statement.Account, kind, statement.StatementDate, cancellationToken);
+            var ours = (await _holdings.ReadAsync(account.BookId, statement.StatementDate, cancellationToken)).Of(statement.Account, kind);
             var (next, change) = Apply(current, statement, ours, inbound.MessageId, day);
             var written = await store.TryWriteAsync(next, document?.ETag, cancellationToken);
             if (!written.Written)
