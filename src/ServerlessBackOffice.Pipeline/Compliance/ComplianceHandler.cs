@@ -260,9 +260,45 @@ public sealed partial class ComplianceHandler(
     {
         var bytes = InboundRecord(inbound, outcome);
         var record = new ArchiveRecord(ArchiveRecordNames.DayOf(inbound.EnqueuedAt), ArchiveRecordNames.Inbound(InboundEntity, inbound.MessageId), bytes, "application/json");
-        if (await archive.WriteAsync(record, cancellationToken) == ArchiveWriteResult.Conflict)
+        if (await archive.WriteAsync(record, cancellationToken) != ArchiveWriteResult.Conflict)
+        {
+            return;
+        }
+
+        // The record of this message id differs. The same body delivered again is at-least-once delivery, not an alert: a
+        // redelivery after the window forgot the id (it keeps the last RecentInboundLimit) is judged a duplicate instead of
+        // the first outcome, and an event published again by its stage carries another enqueue time. The first record stands.
+        // Another body under the id is the alert.
+        if (await ArchivedBodyIsAsync(record, bytes, cancellationToken))
+        {
+            LogArchivedBefore(inbound.MessageId, record.Name);
+        }
+        else
         {
             LogArchiveConflict(inbound.MessageId, record.Name);
+        }
+    }
+
+    private async Task<bool> ArchivedBodyIsAsync(ArchiveRecord record, byte[] bytes, CancellationToken cancellationToken)
+    {
+        await using var stream = await archive.OpenAsync(record.BusinessDate, record.Name, cancellationToken);
+        if (stream is null)
+        {
+            return false;
+        }
+
+        try
+        {
+            var archived = await JsonSerializer.DeserializeAsync(stream, ComplianceJsonContext.Default.ComplianceInboundRecord, cancellationToken);
+            var mine = JsonSerializer.Deserialize(bytes, ComplianceJsonContext.Default.ComplianceInboundRecord);
+            return archived is not null && mine is not null
+                && string.Equals(archived.MessageId, mine.MessageId, StringComparison.Ordinal)
+                && string.Equals(archived.Body?.GetRawText(), mine.Body?.GetRawText(), StringComparison.Ordinal)
+                && string.Equals(archived.BodyText, mine.BodyText, StringComparison.Ordinal);
+        }
+        catch (JsonException)
+        {
+            return false;
         }
     }
 
@@ -318,6 +354,9 @@ public sealed partial class ComplianceHandler(
 
     [LoggerMessage(Level = LogLevel.Error, Message = "A different record is already archived for {Id} as {Name}; the first one stands")]
     private partial void LogArchiveConflict(string id, string name);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Message {Id} was delivered again after its record {Name} was archived; the body is the same and the first record stands")]
+    private partial void LogArchivedBefore(string id, string name);
 }
 
 /// <summary>Every attempt to write a window lost a concurrency race; transient, so the message is retried.</summary>

@@ -60,12 +60,12 @@ public static class ComplianceEvents
 public sealed class ComplianceKit
 {
     /// <summary>Creates a kit over a store (in memory by default).</summary>
-    public ComplianceKit(IComplianceStore? store = null, IMessagePublisher? publisher = null)
+    public ComplianceKit(IComplianceStore? store = null, IMessagePublisher? publisher = null, Microsoft.Extensions.Logging.ILogger<ComplianceHandler>? logger = null)
     {
         Store = store ?? new InMemoryComplianceStore();
         Publisher = publisher ?? Published;
         Handler = new ComplianceHandler(Store, Archive, Publisher, new InMemoryReferenceDataSource(ReferenceDataJson.LoadEmbedded()),
-            new FixedPriceHistorySource(Prices), SampleComplianceConfiguration.Load(), Clock, NullLogger<ComplianceHandler>.Instance);
+            new FixedPriceHistorySource(Prices), SampleComplianceConfiguration.Load(), Clock, logger ?? NullLogger<ComplianceHandler>.Instance);
     }
 
     /// <summary>

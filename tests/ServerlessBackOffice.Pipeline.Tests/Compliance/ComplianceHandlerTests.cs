@@ -205,6 +205,58 @@ public sealed class ComplianceHandlerTests
     }
 
     [Fact]
+    public async Task ARedeliveryAfterTheWindowForgotTheMessage_IsADuplicate_AndNoArchiveAlert()
+    {
+        var logger = new ListLogger();
+        var kit = new ComplianceKit(logger: logger);
+        var first = Event("T-0");
+        Assert.Equal(ComplianceResult.Evaluated, (await kit.HandleAsync(first)).Result);
+        for (var i = 1; i <= ComplianceWindowDocument.RecentInboundLimit + 1; i++)
+        {
+            await kit.HandleAsync(Event($"T-{i}"));
+        }
+
+        var again = await kit.HandleAsync(first);
+
+        Assert.Equal(ComplianceResult.Duplicate, again.Result);
+        Assert.DoesNotContain(logger.Entries, e => e.Level >= Microsoft.Extensions.Logging.LogLevel.Error);
+        Assert.Contains(logger.Entries, e => e.Message.Contains("delivered again", StringComparison.Ordinal) && e.Message.Contains(first.EventId, StringComparison.Ordinal));
+        var record = await kit.ArchivedAsync(Day, ArchiveRecordNames.Inbound(ComplianceHandler.InboundEntity, first.EventId));
+        using var json = JsonDocument.Parse(record!);
+        Assert.Equal("evaluated", json.RootElement.GetProperty("outcome").GetString());
+    }
+
+    [Fact]
+    public async Task AnotherBodyUnderAnArchivedMessageId_IsAnArchiveAlert()
+    {
+        var logger = new ListLogger();
+        var kit = new ComplianceKit(logger: logger);
+        await kit.HandleAsync(Event("T-1"), messageId: "M-1");
+
+        await kit.HandleAsync(Event("T-2"), messageId: "M-1");
+
+        var error = Assert.Single(logger.Entries, e => e.Level == Microsoft.Extensions.Logging.LogLevel.Error);
+        Assert.Contains("A different record is already archived for M-1", error.Message, StringComparison.Ordinal);
+        var record = await kit.ArchivedAsync(Day, ArchiveRecordNames.Inbound(ComplianceHandler.InboundEntity, "M-1"));
+        using var json = JsonDocument.Parse(record!);
+        Assert.Equal("T-1", json.RootElement.GetProperty("body").GetProperty("tradeId").GetString());
+    }
+
+    /// <summary>Keeps what the handler logs.</summary>
+    private sealed class ListLogger : Microsoft.Extensions.Logging.ILogger<ComplianceHandler>
+    {
+        public System.Collections.Concurrent.ConcurrentQueue<(Microsoft.Extensions.Logging.LogLevel Level, string Message)> Entries { get; } = new();
+
+        public IDisposable? BeginScope<TState>(TState state)
+            where TState : notnull => null;
+
+        public bool IsEnabled(Microsoft.Extensions.Logging.LogLevel logLevel) => true;
+
+        public void Log<TState>(Microsoft.Extensions.Logging.LogLevel logLevel, Microsoft.Extensions.Logging.EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter) =>
+            Entries.Enqueue((logLevel, formatter(state, exception)));
+    }
+
+    [Fact]
     public async Task CrashBetweenTheWindowWriteAndThePublication_TheRedeliveryPublishesEachAlertOnce()
     {
         var failing = new FailingOncePublisher();
