@@ -155,7 +155,7 @@ public sealed partial class ComplianceHandler(
 
             var outcome = new ComplianceOutcome(ComplianceResult.Evaluated, alertIds, null, null);
             LogOutcome(inbound.MessageId, trade.TradeId, outcome.Result, alertIds.Count);
-            await ArchiveInboundAsync(inbound, outcome, cancellationToken);
+            await ArchiveInboundAsync(inbound, outcome, cancellationToken, firstEvaluation: true);
             return outcome;
         }
 
@@ -256,10 +256,22 @@ public sealed partial class ComplianceHandler(
         return outcome;
     }
 
-    private async Task ArchiveInboundAsync(ComplianceInbound inbound, ComplianceOutcome outcome, CancellationToken cancellationToken)
+    /// <summary>
+    /// Archives the inbound message with its outcome, once. Only the first evaluation of a message writes straight away; any
+    /// other outcome may be the same message delivered again (a redelivery, or an event its stage published again with
+    /// another enqueue time), so it looks first and writes only when nothing is archived under the name — a second,
+    /// different record would be refused by the write-once archive and raised as an archive conflict.
+    /// </summary>
+    private async Task ArchiveInboundAsync(ComplianceInbound inbound, ComplianceOutcome outcome, CancellationToken cancellationToken, bool firstEvaluation = false)
     {
         var bytes = InboundRecord(inbound, outcome);
         var record = new ArchiveRecord(ArchiveRecordNames.DayOf(inbound.EnqueuedAt), ArchiveRecordNames.Inbound(InboundEntity, inbound.MessageId), bytes, "application/json");
+        if (!firstEvaluation && await ArchivedBodyIsAsync(record, bytes, cancellationToken))
+        {
+            LogArchivedBefore(inbound.MessageId, record.Name);
+            return;
+        }
+
         if (await archive.WriteAsync(record, cancellationToken) != ArchiveWriteResult.Conflict)
         {
             return;

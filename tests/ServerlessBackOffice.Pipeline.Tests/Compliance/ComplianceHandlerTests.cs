@@ -242,6 +242,66 @@ public sealed class ComplianceHandlerTests
         Assert.Equal("T-1", json.RootElement.GetProperty("body").GetProperty("tradeId").GetString());
     }
 
+    [Fact]
+    public async Task AnEventPublishedAgainWithAnotherEnqueueTime_IsADuplicate_AndWritesNoSecondRecord()
+    {
+        // Capture publishes a trade's last outbox again when it next touches the trade (decision 0065); beyond the topic's
+        // duplicate detection the same event arrives again with another enqueue time, which is part of the inbound record.
+        var archive = new ConflictCountingArchive();
+        var logger = new ListLogger();
+        var kit = new ComplianceKit();
+        var handler = new ComplianceHandler(kit.Store, archive, kit.Publisher,
+            new ServerlessBackOffice.Pipeline.InMemory.InMemoryReferenceDataSource(ServerlessBackOffice.Pipeline.ReferenceData.ReferenceDataJson.LoadEmbedded()),
+            new ServerlessBackOffice.Pipeline.Risk.FixedPriceHistorySource(ComplianceKit.Prices), SampleComplianceConfiguration.Load(), kit.Clock, logger);
+        var wire = Event("T-1");
+
+        var first = await handler.HandleAsync(Inbound(wire), TestContext.Current.CancellationToken);
+        var again = await handler.HandleAsync(Inbound(wire, TimeSpan.FromMinutes(12)), TestContext.Current.CancellationToken);
+
+        Assert.Equal((ComplianceResult.Evaluated, ComplianceResult.Duplicate), (first.Result, again.Result));
+        Assert.Equal(0, archive.Conflicts);
+        Assert.Equal(1, archive.Writes);
+        Assert.DoesNotContain(logger.Entries, e => e.Level >= Microsoft.Extensions.Logging.LogLevel.Error);
+    }
+
+    /// <summary>An in-memory archive that counts writes and the writes it refused as conflicts.</summary>
+    private sealed class ConflictCountingArchive : IArchiveStore
+    {
+        private readonly InMemoryArchiveStore _inner = new();
+        private int _writes;
+        private int _conflicts;
+
+        public int Writes => Volatile.Read(ref _writes);
+
+        public int Conflicts => Volatile.Read(ref _conflicts);
+
+        public async Task<ArchiveWriteResult> WriteAsync(ArchiveRecord record, CancellationToken cancellationToken)
+        {
+            var result = await _inner.WriteAsync(record, cancellationToken);
+            if (record.Name.StartsWith("inbound/", StringComparison.Ordinal))
+            {
+                Interlocked.Increment(ref _writes);
+            }
+
+            if (result == ArchiveWriteResult.Conflict)
+            {
+                Interlocked.Increment(ref _conflicts);
+            }
+
+            return result;
+        }
+
+        public IAsyncEnumerable<ArchivedRecordInfo> ListAsync(DateOnly businessDate, CancellationToken cancellationToken) => _inner.ListAsync(businessDate, cancellationToken);
+
+        public Task<Stream?> OpenAsync(DateOnly businessDate, string name, CancellationToken cancellationToken) => _inner.OpenAsync(businessDate, name, cancellationToken);
+
+        public Task<bool> WriteSealAsync(ServerlessBackOffice.Domain.Archive.SealedDay seal, CancellationToken cancellationToken) => _inner.WriteSealAsync(seal, cancellationToken);
+
+        public Task<IReadOnlyDictionary<string, byte[]>?> ReadSealAsync(DateOnly businessDate, CancellationToken cancellationToken) => _inner.ReadSealAsync(businessDate, cancellationToken);
+
+        public IAsyncEnumerable<DateOnly> DaysAsync(CancellationToken cancellationToken) => _inner.DaysAsync(cancellationToken);
+    }
+
     /// <summary>Keeps what the handler logs.</summary>
     private sealed class ListLogger : Microsoft.Extensions.Logging.ILogger<ComplianceHandler>
     {
