@@ -18,8 +18,7 @@ public static class LedgerHoldings
 {
     /// <summary>
     /// Every account's settled and pending balances in a book at the close of <paramref name="asOf"/>, in one pass over the
-    /// book's entries: what each statement of the book is compared with (<see cref="BookHoldings.Of"/> gives exactly what
-    /// <see cref="ReadAsync"/> gives for one account).
+    /// book's entries: what each statement of the book is compared with (<see cref="BookHoldings.Of"/> gives one account's).
     /// </summary>
     public static async Task<BookHoldings> ReadBookAsync(ILedgerStore ledger, string book, DateOnly asOf, CancellationToken cancellationToken)
     {
@@ -38,36 +37,6 @@ public static class LedgerHoldings
         }
 
         return new BookHoldings(balances);
-    }
-
-    /// <summary>The account's holdings of one kind at the close of <paramref name="asOf"/>.</summary>
-    public static async Task<OurHoldings> ReadAsync(ILedgerStore ledger, string book, string account, HoldingKind kind, DateOnly asOf, CancellationToken cancellationToken)
-    {
-        ArgumentNullException.ThrowIfNull(ledger);
-        var (settledKind, pendingKinds) = KindsOf(kind);
-        var settled = new Dictionary<string, decimal>(StringComparer.Ordinal);
-        var pending = new Dictionary<string, decimal>(StringComparer.Ordinal);
-        await foreach (var entry in ledger.EntriesAsync(book, asOf, cancellationToken))
-        {
-            foreach (var line in entry.Lines)
-            {
-                if (!string.Equals(line.Account.Owner, account, StringComparison.Ordinal))
-                {
-                    continue;
-                }
-
-                if (line.Account.Kind == settledKind)
-                {
-                    settled[line.Asset] = settled.GetValueOrDefault(line.Asset) + line.Amount;
-                }
-                else if (Array.IndexOf(pendingKinds, line.Account.Kind) >= 0)
-                {
-                    pending[line.Asset] = pending.GetValueOrDefault(line.Asset) + line.Amount;
-                }
-            }
-        }
-
-        return new OurHoldings(ToHoldings(settled, account, kind), ToHoldings(pending, account, kind));
     }
 
     /// <summary>Every account's holdings of both kinds in a book at a date: what the statement simulator starts from.</summary>
@@ -130,7 +99,7 @@ public sealed class BookHoldings
     /// <summary>How many (owner, kind, asset) balances the book has.</summary>
     public int Count => _balances.Count;
 
-    /// <summary>One account's holdings of one kind: the same as <see cref="LedgerHoldings.ReadAsync"/> for it.</summary>
+    /// <summary>One account's holdings of one kind: its settled balances, and the pending ones that explain timing differences.</summary>
     public OurHoldings Of(string account, HoldingKind kind)
     {
         ArgumentNullException.ThrowIfNull(account);

@@ -211,7 +211,7 @@ public sealed class ReconciliationHandlerTests
     {
         await _stage.PostAsync(AccountKind.PositionSettled, Apple, 100m);
         var statement = StatementParser.ParseHoldings(Holdings("S-1", Day, (Apple, "90"))).Statement!;
-        var ours = await LedgerHoldings.ReadAsync(_stage.Ledger, Book, Account, HoldingKind.Securities, Day, TestContext.Current.CancellationToken);
+        var ours = (await LedgerHoldings.ReadBookAsync(_stage.Ledger, Book, Day, TestContext.Current.CancellationToken)).Of(Account, HoldingKind.Securities);
         var (next, _) = ReconciliationHandler.Apply(ReconciliationDocument.Empty(Account, HoldingKind.Securities), statement, ours, "M-1", Day);
         await _stage.Store.TryWriteAsync(next, null, TestContext.Current.CancellationToken);
 

@@ -46,13 +46,42 @@ public sealed class SharedBookHoldingsTests
             {
                 foreach (var kind in new[] { HoldingKind.Securities, HoldingKind.Cash })
                 {
-                    var alone = await LedgerHoldings.ReadAsync(stage.Ledger, Book, owner, kind, asOf, TestContext.Current.CancellationToken);
+                    var alone = await ReadOneAccountAsync(stage.Ledger, owner, kind, asOf);
                     var shared = book.Of(owner, kind);
                     Assert.Equal(alone.Settled, shared.Settled);
                     Assert.Equal(alone.Pending, shared.Pending);
                 }
             }
         }
+    }
+
+    // The reference: the per-account read the handler made before decision 0068, kept here to hold the book-wide read to it.
+    private static async Task<OurHoldings> ReadOneAccountAsync(ILedgerStore ledger, string account, HoldingKind kind, DateOnly asOf)
+    {
+        var (settledKind, pendingKinds) = kind == HoldingKind.Securities
+            ? (AccountKind.PositionSettled, new[] { AccountKind.PositionPending })
+            : (AccountKind.CashSettled, new[] { AccountKind.CashPending, AccountKind.AccruedInterest });
+        var settled = new Dictionary<string, decimal>(StringComparer.Ordinal);
+        var pending = new Dictionary<string, decimal>(StringComparer.Ordinal);
+        await foreach (var entry in ledger.EntriesAsync(Book, asOf, TestContext.Current.CancellationToken))
+        {
+            foreach (var line in entry.Lines.Where(l => l.Account.Owner == account))
+            {
+                if (line.Account.Kind == settledKind)
+                {
+                    settled[line.Asset] = settled.GetValueOrDefault(line.Asset) + line.Amount;
+                }
+                else if (pendingKinds.Contains(line.Account.Kind))
+                {
+                    pending[line.Asset] = pending.GetValueOrDefault(line.Asset) + line.Amount;
+                }
+            }
+        }
+
+        static List<Holding> Holdings(Dictionary<string, decimal> balances, string account, HoldingKind kind) =>
+            [.. balances.Where(b => b.Value != 0m).OrderBy(b => b.Key, StringComparer.Ordinal).Select(b => new Holding(account, kind, b.Key, b.Value))];
+
+        return new OurHoldings(Holdings(settled, account, kind), Holdings(pending, account, kind));
     }
 
     [Fact]
