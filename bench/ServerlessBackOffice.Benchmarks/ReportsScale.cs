@@ -30,7 +30,11 @@ namespace ServerlessBackOffice.Benchmarks;
 public static class ReportsScale
 {
     private static readonly DateOnly Day = new(2026, 11, 24);
-    private static readonly DayRecordFolders Folders = new("trade-events", "oms-replies", "oms-trades");
+    /// <summary>The record folders of the generated day.</summary>
+    public static readonly DayRecordFolders Folders = new("trade-events", "oms-replies", "oms-trades");
+
+    /// <summary>The generated day's report parameters: one book, US-EQ.</summary>
+    public static DayReportParameters Parameters => new(Day, new DateTimeOffset(2026, 11, 24, 22, 30, 0, TimeSpan.Zero), "549300BACKOFFICE0001", ["US-EQ"]);
 
     public static int Run(string[] args)
     {
@@ -44,6 +48,8 @@ public static class ReportsScale
 
         return mode switch
         {
+            "reports" when args.Contains("--in-memory") => ReportsInMemory(
+                int.Parse(Option(args, "--trades") ?? "1000000", CultureInfo.InvariantCulture), outFolder, int.Parse(Option(args, "--runs") ?? "1", CultureInfo.InvariantCulture)),
             "reports" => Reports(int.Parse(Option(args, "--trades") ?? "1000000", CultureInfo.InvariantCulture), outFolder),
             "verify" when args.Contains("--reuse") => VerifyExisting(outFolder, Option(args, "--form")),
             "verify" => Verify(int.Parse(Option(args, "--records") ?? "1000000", CultureInfo.InvariantCulture), outFolder),
@@ -53,7 +59,7 @@ public static class ReportsScale
 
     private static int Usage()
     {
-        Console.Error.WriteLine("usage: reports-scale reports --trades N | verify --records N [--out DIR]");
+        Console.Error.WriteLine("usage: reports-scale reports --trades N [--in-memory [--runs R]] | verify --records N [--out DIR]");
         return 2;
     }
 
@@ -146,7 +152,7 @@ public static class ReportsScale
         var build = Stopwatch.StartNew();
         var sink = new FolderSink(folder);
         var byFolder = new SortedDictionary<string, TimeSpan>(StringComparer.Ordinal);
-        using (var builder = new DayReportBuilder(new DayReportParameters(Day, new DateTimeOffset(2026, 11, 24, 22, 30, 0, TimeSpan.Zero), "549300BACKOFFICE0001", ["US-EQ"]), Folders, sink))
+        using (var builder = new DayReportBuilder(Parameters, Folders, sink))
         {
             // Time spent in Add per record folder, kept per run of the same folder (the records come folder by folder):
             // no substring or dictionary update per record, so the harness adds as little as possible to the builder's share.
@@ -195,6 +201,124 @@ public static class ReportsScale
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"CPU time: generating only {cpuGenerating.TotalSeconds:F2} s; generating and building {cpuBuilding.TotalSeconds:F2} s; the builder's share {(cpuBuilding - cpuGenerating).TotalSeconds:F2} s; load average {File.ReadAllText("/proc/loadavg").Trim()}; garbage collections gen0/1/2 {GC.CollectionCount(0)}/{GC.CollectionCount(1)}/{GC.CollectionCount(2)}, paused {GC.GetTotalPauseDuration().TotalSeconds:F2} s; allocated: generating only {allocatedGenerating / 1_048_576.0:F0} MiB, generating and building {allocatedBuilding / 1_048_576.0:F0} MiB"));
         return 0;
+    }
+
+    /// <summary>
+    /// The day's records generated into memory first (contents in large byte chunks, names in an array: what an end of day that
+    /// has read its records holds), then built into reports <paramref name="runs"/> times, each run timed alone: wall clock,
+    /// CPU, collections, and the builder's own memory — the peak working set of the run less the working set before it, which
+    /// holds the records.
+    /// </summary>
+    private static int ReportsInMemory(int trades, string folder, int runs)
+    {
+        Directory.CreateDirectory(folder);
+        var load = Stopwatch.StartNew();
+        var day = InMemoryDay.Of(DayRecords(trades));
+        load.Stop();
+        GC.Collect(GC.MaxGeneration, GCCollectionMode.Forced, blocking: true, compacting: true);
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"{trades:N0} trades, {day.Count:N0} records ({day.Bytes / 1_048_576.0:F0} MiB) generated into memory in {load.Elapsed.TotalSeconds:F1} s; working set {Environment.WorkingSet / 1_048_576.0:F0} MiB"));
+        for (var run = 1; run <= runs; run++)
+        {
+            var process = Process.GetCurrentProcess();
+            var before = process.WorkingSet64;
+            var cpu = process.TotalProcessorTime;
+            var (gen0, gen1, gen2, paused) = (GC.CollectionCount(0), GC.CollectionCount(1), GC.CollectionCount(2), GC.GetTotalPauseDuration());
+            var allocated = GC.GetTotalAllocatedBytes(precise: false);
+            var peak = new PeakWorkingSet();
+            var clock = Stopwatch.StartNew();
+            using (var builder = new DayReportBuilder(Parameters, Folders, new FolderSink(folder)))
+            {
+                for (var i = 0; i < day.Count; i++)
+                {
+                    builder.Add(day.Name(i), day.Content(i));
+                }
+            }
+
+            clock.Stop();
+            peak.Stop();
+            process.Refresh();
+            cpu = process.TotalProcessorTime - cpu;
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"run {run}: reports built in {clock.Elapsed.TotalSeconds:F2} s ({cpu.TotalSeconds:F2} s CPU); the builder's memory: peak working set {(peak.Peak - before) / 1_048_576.0:F0} MiB over the {before / 1_048_576.0:F0} MiB before the run, {(GC.GetTotalAllocatedBytes(precise: false) - allocated) / 1_048_576.0:F0} MiB allocated; collections gen0/1/2 {GC.CollectionCount(0) - gen0}/{GC.CollectionCount(1) - gen1}/{GC.CollectionCount(2) - gen2}, paused {(GC.GetTotalPauseDuration() - paused).TotalSeconds:F2} s; load average {File.ReadAllText("/proc/loadavg").Trim()}"));
+            GC.Collect(GC.MaxGeneration, GCCollectionMode.Forced, blocking: true, compacting: true);
+        }
+
+        GC.KeepAlive(day);
+        return 0;
+    }
+
+    // The day's records as the builder is given them, held compactly: contents back to back in chunks of up to 256 MiB.
+    private sealed class InMemoryDay
+    {
+        private const int ChunkBytes = 256 << 20;
+        private readonly List<byte[]> _chunks = [];
+        private readonly List<string> _names = [];
+        private readonly List<(int Chunk, int Offset, int Length)> _contents = [];
+
+        public int Count => _names.Count;
+
+        public long Bytes { get; private set; }
+
+        public static InMemoryDay Of(IEnumerable<(string Name, ReadOnlyMemory<byte> Content)> records)
+        {
+            var day = new InMemoryDay();
+            var used = ChunkBytes;
+            foreach (var (name, content) in records)
+            {
+                if (used + content.Length > ChunkBytes)
+                {
+                    day._chunks.Add(GC.AllocateUninitializedArray<byte>(ChunkBytes));
+                    used = 0;
+                }
+
+                content.Span.CopyTo(day._chunks[^1].AsSpan(used));
+                day._names.Add(name);
+                day._contents.Add((day._chunks.Count - 1, used, content.Length));
+                used += content.Length;
+                day.Bytes += content.Length;
+            }
+
+            return day;
+        }
+
+        public string Name(int i) => _names[i];
+
+        public ReadOnlySpan<byte> Content(int i)
+        {
+            var (chunk, offset, length) = _contents[i];
+            return _chunks[chunk].AsSpan(offset, length);
+        }
+    }
+
+    // The process's working set sampled every 20 ms on a thread of its own: a run's own high-water mark, which
+    // Process.PeakWorkingSet64 (since the process started) cannot give once the records are loaded.
+    private sealed class PeakWorkingSet
+    {
+        private readonly Thread _thread;
+        private volatile bool _stop;
+
+        public PeakWorkingSet()
+        {
+            _thread = new Thread(() =>
+            {
+                while (!_stop)
+                {
+                    Peak = Math.Max(Peak, Environment.WorkingSet);
+                    Thread.Sleep(20);
+                }
+            }) { IsBackground = true };
+            Peak = Environment.WorkingSet;
+            _thread.Start();
+        }
+
+        public long Peak { get; private set; }
+
+        public void Stop()
+        {
+            _stop = true;
+            _thread.Join();
+        }
     }
 
     private static int Verify(int count, string folder)

@@ -696,7 +696,57 @@ internal static class FastRecordReaders
     private static bool TryAmount(ref Utf8JsonReader r, out decimal amount)
     {
         amount = 0m;
-        return r.TokenType == JsonTokenType.String && !r.ValueIsEscaped && decimal.TryParse(r.ValueSpan, AmountStyles, CultureInfo.InvariantCulture, out amount);
+        return r.TokenType == JsonTokenType.String && !r.ValueIsEscaped && TryParseAmount(r.ValueSpan, out amount);
+    }
+
+    /// <summary>
+    /// decimal.TryParse with the archive's amount styles (a leading sign, a decimal point, invariant culture). The archive writes
+    /// amounts as decimal.ToString does — an optional minus, digits, optionally a point and digits — and a text of that form
+    /// with at most 18 digits and not a negative zero is read here digit by digit into the same value and scale; any other
+    /// text is left to decimal.TryParse itself.
+    /// </summary>
+    internal static bool TryParseAmount(ReadOnlySpan<byte> text, out decimal amount)
+    {
+        var i = 0;
+        var negative = text.Length > 0 && text[0] == (byte)'-';
+        if (negative)
+        {
+            i = 1;
+        }
+
+        ulong value = 0;
+        var digits = 0;
+        var scale = -1;
+        for (; i < text.Length; i++)
+        {
+            var c = text[i];
+            if (c - (uint)'0' <= 9)
+            {
+                value = (value * 10) + (uint)(c - '0');
+                digits++;
+                if (scale >= 0)
+                {
+                    scale++;
+                }
+            }
+            else if (c == (byte)'.' && scale < 0 && digits > 0)
+            {
+                scale = 0;
+            }
+            else
+            {
+                digits = int.MaxValue;
+                break;
+            }
+        }
+
+        if (digits is > 0 and <= 18 && scale != 0 && !(negative && value == 0))
+        {
+            amount = new decimal((int)(uint)value, (int)(uint)(value >> 32), 0, negative, (byte)Math.Max(scale, 0));
+            return true;
+        }
+
+        return decimal.TryParse(text, AmountStyles, CultureInfo.InvariantCulture, out amount);
     }
 
     // EventFields.Instant: DateTimeOffset.TryParse (invariant, assume and adjust to UTC). The archive writes instants in one
@@ -777,9 +827,44 @@ internal static class FastRecordReaders
             return false;
         }
 
-        Span<char> chars = stackalloc char[10];
-        return Utf8.ToUtf16(r.ValueSpan, chars, out _, out var written, replaceInvalidSequences: false) == OperationStatus.Done
+        return TryParseDate(r.ValueSpan, out date);
+    }
+
+    /// <summary>
+    /// DateOnly.TryParseExact with yyyy-MM-dd (invariant) of UTF-8: ten ASCII characters of that form naming a day of the
+    /// calendar are read digit by digit into the same date; any other text is left to TryParseExact itself.
+    /// </summary>
+    internal static bool TryParseDate(ReadOnlySpan<byte> text, out DateOnly date)
+    {
+        if (text.Length == 10 && text[4] == (byte)'-' && text[7] == (byte)'-'
+            && AsciiDigits(text[..4], out var year) && AsciiDigits(text.Slice(5, 2), out var month) && AsciiDigits(text.Slice(8, 2), out var day)
+            && year >= 1 && month is >= 1 and <= 12 && day >= 1 && day <= DateTime.DaysInMonth(year, month))
+        {
+            date = new DateOnly(year, month, day);
+            return true;
+        }
+
+        date = default;
+        Span<char> chars = stackalloc char[16];
+        return text.Length <= chars.Length
+            && Utf8.ToUtf16(text, chars, out _, out var written, replaceInvalidSequences: false) == OperationStatus.Done
             && DateOnly.TryParseExact(chars[..written], "yyyy-MM-dd", CultureInfo.InvariantCulture, DateTimeStyles.None, out date);
+    }
+
+    private static bool AsciiDigits(ReadOnlySpan<byte> text, out int value)
+    {
+        value = 0;
+        foreach (var c in text)
+        {
+            if (c - (uint)'0' > 9)
+            {
+                return false;
+            }
+
+            value = (value * 10) + (c - '0');
+        }
+
+        return true;
     }
 
     // A few dozen ASCII property names, found by length then content: no string is made to look a name up.
@@ -819,14 +904,18 @@ internal static class FastRecordReaders
     }
 }
 
-/// <summary>Strings made from UTF-8, the repeated ones interned per thread (a bounded cache: a few hundred accounts, ISINs, books).</summary>
+/// <summary>
+/// Strings made from UTF-8, the repeated ones interned per thread: a bounded, direct-mapped cache keyed by the UTF-8 bytes
+/// themselves (a few hundred accounts, ISINs, books, currencies), so a repeated value costs a hash and a comparison of its
+/// bytes — no transcoding, no string — and a value that never repeats (an id) only replaces one slot.
+/// </summary>
 internal static class Utf8Strings
 {
     private const int MaxInternedLength = 128;
-    private const int MaxInterned = 1 << 16;
+    private const int Slots = 1 << 12;
 
     [ThreadStatic]
-    private static Dictionary<string, string>? t_interned;
+    private static Entry[]? t_interned;
 
     /// <summary>The interned string of valid UTF-8; false for invalid UTF-8 (left to the reference reader).</summary>
     public static bool TryIntern(ReadOnlySpan<byte> utf8, out string value)
@@ -836,29 +925,22 @@ internal static class Utf8Strings
             return TryCreate(utf8, out value);
         }
 
-        Span<char> chars = stackalloc char[MaxInternedLength];
-        if (Utf8.ToUtf16(utf8, chars, out _, out var written, replaceInvalidSequences: false) != OperationStatus.Done)
+        var slots = t_interned ??= new Entry[Slots];
+        var hash = default(HashCode);
+        hash.AddBytes(utf8);
+        ref var slot = ref slots[hash.ToHashCode() & (Slots - 1)];
+        if (slot.Utf8 is { } cached && utf8.SequenceEqual(cached))
         {
-            value = string.Empty;
-            return false;
-        }
-
-        var interned = t_interned ??= new Dictionary<string, string>(StringComparer.Ordinal);
-        var lookup = interned.GetAlternateLookup<ReadOnlySpan<char>>();
-        if (lookup.TryGetValue(chars[..written], out var existing))
-        {
-            value = existing;
+            value = slot.Value;
             return true;
         }
 
-        // Bounded: values that never repeat (ids) must not grow the cache without limit.
-        if (interned.Count >= MaxInterned)
+        if (!TryCreate(utf8, out value))
         {
-            interned.Clear();
+            return false;
         }
 
-        value = new string(chars[..written]);
-        interned.Add(value, value);
+        slot = new Entry(utf8.ToArray(), value);
         return true;
     }
 
@@ -874,4 +956,6 @@ internal static class Utf8Strings
         value = Encoding.UTF8.GetString(utf8);
         return true;
     }
+
+    private readonly record struct Entry(byte[] Utf8, string Value);
 }
