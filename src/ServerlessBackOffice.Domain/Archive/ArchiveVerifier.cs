@@ -271,7 +271,7 @@ public static class ArchiveVerifier
             hashers[k] = Task.Factory.StartNew(
                 () =>
                 {
-                    using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+                    using var hash = new Sha256Digest.Incremental();
                     foreach (var batch in full.GetConsumingEnumerable())
                     {
                         for (var j = 0; j < batch.Count; j++)
@@ -382,7 +382,7 @@ public static class ArchiveVerifier
     private sealed class ContentReader : IDisposable
     {
         private readonly byte[] _buffer = new byte[81920];
-        private readonly IncrementalHash _hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+        private readonly Sha256Digest.Incremental _hash = new();
 
         public long Hash(IArchiveBundle bundle, string name, Span<byte> destination)
         {

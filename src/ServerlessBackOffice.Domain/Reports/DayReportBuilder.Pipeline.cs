@@ -3,6 +3,7 @@ using System.Globalization;
 using System.Runtime.InteropServices;
 using System.Security.Cryptography;
 using System.Text.Unicode;
+using ServerlessBackOffice.Domain.Archive;
 using ServerlessBackOffice.Domain.Ledger;
 using ServerlessBackOffice.Domain.Risk;
 
@@ -24,10 +25,6 @@ public sealed partial class DayReportBuilder
     private const int DefaultBatchRecords = 128;
     private const int BatchBytes = 1 << 20;
     private const int MaxBatchesInFlight = 4;
-
-    // Decoding threads are the thread pool's: their hash objects live as long as the threads.
-    [ThreadStatic]
-    private static IncrementalHash? t_sha256;
 
     private readonly Queue<Task> _inFlight = new();
 
@@ -197,11 +194,7 @@ public sealed partial class DayReportBuilder
             }
             else
             {
-                // One hash object per decoding thread, reset after each record: the one-shot SHA256.HashData sets up and
-                // tears down a digest context per call, a fifth of the cost of a small record's hash.
-                var sha256 = t_sha256 ??= IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
-                sha256.AppendData(content);
-                sha256.GetHashAndReset(hash);
+                Sha256Digest.Hash(content, hash);
                 text.AppendHexLower(hash);
             }
 
