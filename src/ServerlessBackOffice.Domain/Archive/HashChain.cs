@@ -34,7 +34,8 @@ public static class HashChain
         var nameLength = Encoding.UTF8.GetBytes(name, buffer[previous.Length..]);
         buffer[previous.Length + nameLength] = 0;
         contentSha256.CopyTo(buffer[(previous.Length + nameLength + 1)..]);
-        var link = SHA256.HashData(buffer);
+        var link = new byte[SHA256.HashSizeInBytes];
+        Sha256Digest.Hash(buffer, link);
         if (rented is not null)
         {
             ArrayPool<byte>.Shared.Return(rented);
