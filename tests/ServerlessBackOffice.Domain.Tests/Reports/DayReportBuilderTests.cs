@@ -93,6 +93,22 @@ public sealed class DayReportBuilderTests
     }
 
     [Fact]
+    public void TrialBalanceProof_WhenTradesAreFirstSeenOutOfIdOrder_ListsThemInIdOrder()
+    {
+        // P-2 is first seen in the ledger (its version 1 entry), P-1 only later, in the trade events: the proof still lists
+        // trades by id.
+        var records = SampleDay.Records();
+        records.Remove("ledger/PAR-CASH/P-1:v1:trade-date.json");
+        records.Remove("ledger/PAR-CASH/P-2:v2:trade-date.json");
+
+        var proof = SampleDay.Run(records, "PAR-CASH")[ReportFiles.For("PAR-CASH", ReportFiles.TrialBalanceProof)];
+
+        var p1 = proof.IndexOf("position differs from fills,P-1,", StringComparison.Ordinal);
+        var p2 = proof.IndexOf("position differs from fills,P-2,", StringComparison.Ordinal);
+        Assert.True(p1 >= 0 && p2 > p1, proof);
+    }
+
+    [Fact]
     public void TransactionReport_ReportsNewAmendmentsAsCancelAndNewAndCancels()
     {
         var xml = Paris[ReportFiles.For("PAR-CASH", ReportFiles.TransactionReport)];
