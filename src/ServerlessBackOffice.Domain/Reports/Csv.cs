@@ -6,6 +6,9 @@ namespace ServerlessBackOffice.Domain.Reports;
 /// </summary>
 public static class Csv
 {
+    /// <summary>The characters that make a field quoted.</summary>
+    internal static readonly System.Buffers.SearchValues<char> MustQuote = System.Buffers.SearchValues.Create(",\"\r\n");
+
     /// <summary>Writes one record.</summary>
     public static void WriteRow(TextWriter writer, IEnumerable<string?> fields)
     {
@@ -31,7 +34,7 @@ public static class Csv
 
     private static void WriteField(TextWriter writer, string field)
     {
-        if (field.AsSpan().IndexOfAny(",\"\r\n") < 0)
+        if (!field.AsSpan().ContainsAny(MustQuote))
         {
             writer.Write(field);
             return;

@@ -509,7 +509,7 @@ internal sealed class CharBuffer
     /// <summary>One CSV field, as <see cref="AppendCsvField(string?)"/>.</summary>
     public void AppendCsvField(ReadOnlySpan<char> field)
     {
-        if (field.IndexOfAny(",\"\r\n") < 0)
+        if (!field.ContainsAny(Csv.MustQuote))
         {
             Append(field);
             return;
