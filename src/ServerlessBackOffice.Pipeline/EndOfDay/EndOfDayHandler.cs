@@ -22,8 +22,10 @@ public sealed record EndOfDayResult(IReadOnlyList<BookCloseResult> Books, bool S
 /// <summary>
 /// The end of day of a business date, for the books whose close passed. Side effects, in order:
 /// <list type="number">
-/// <item>For each book: archive the day's market data for risk once (<see cref="RiskMarketDataArchiver"/>, when registered); fix the book's inputs — the day's records as listed now, or, when the book closed before, the records its
-/// archived inputs file names — and compute its reports from those records alone with <see cref="DayReportBuilder"/>.</item>
+/// <item>Fix each book's inputs and compute its reports from those records alone with <see cref="DayReportBuilder"/>: a book
+/// that closed before recomputes from the records its archived inputs file names; the books closing now archive the day's
+/// market data for risk once (<see cref="RiskMarketDataArchiver"/>, when registered), take the day's records as listed now,
+/// and read them in one pass that feeds a builder per book (each record is read once however many books close).</item>
 /// <item>Archive every report as <c>reports/&lt;book&gt;.&lt;report&gt;</c>, the inputs file first (it is the close's commit point),
 /// then deliver each to every <see cref="IReportSink"/>. A re-run recomputes from the same inputs, so it writes identical bytes:
 /// the archive answers AlreadyArchived and nothing changes. A different report under an existing name is a bug and throws.</item>
@@ -50,10 +52,30 @@ public sealed partial class EndOfDayHandler(
     {
         ArgumentNullException.ThrowIfNull(closes);
         var results = new List<BookCloseResult>();
+        var fresh = new List<BookClose>();
         foreach (var close in closes.Where(c => c.BusinessDate == businessDate).OrderBy(c => c.Book, StringComparer.Ordinal))
         {
-            results.Add(await CloseBookAsync(close, cancellationToken));
+            if (await ClosedInputsAsync(close, cancellationToken) is { } closed)
+            {
+                // Closed before: recompute from the records it was closed with, and only those.
+                results.AddRange(await CloseBooksAsync([(close, closed.Parameters)], closed.Records, cancellationToken));
+            }
+            else
+            {
+                fresh.Add(close);
+            }
         }
+
+        if (fresh.Count > 0)
+        {
+            // Every book closing now reads the day's records in one pass: each is listed and read once, and fed to a builder
+            // per book (a day run closes its three books together; each used to read the whole day again).
+            var records = await ListInputsAsync(businessDate, cancellationToken);
+            results.AddRange(await CloseBooksAsync(
+                [.. fresh.Select(c => (c, new DayReportParameters(c.BusinessDate, c.ClosedAt, options.FirmLei, [c.Book])))], records, cancellationToken));
+        }
+
+        results.Sort((a, b) => string.CompareOrdinal(a.Book, b.Book));
 
         var data = await referenceData.GetCurrentAsync(cancellationToken);
         var sealedNow = false;
@@ -93,20 +115,52 @@ public sealed partial class EndOfDayHandler(
         return true;
     }
 
-    private async Task<BookCloseResult> CloseBookAsync(BookClose close, CancellationToken cancellationToken)
+    // Computes the reports of each book from the same records, read once, then archives and delivers them book by book, in
+    // the order given: each book's inputs file first (its commit point), then its reports.
+    private async Task<IReadOnlyList<BookCloseResult>> CloseBooksAsync(
+        IReadOnlyList<(BookClose Close, DayReportParameters Parameters)> books, IReadOnlyList<(string Name, byte[]? Sha256)> records, CancellationToken cancellationToken)
     {
-        var (parameters, records) = await InputsAsync(close, cancellationToken);
-        var files = new InMemoryReportFiles();
-        using (var builder = new DayReportBuilder(parameters, ReportFolders.FromTopology(), files))
+        var files = books.Select(_ => new InMemoryReportFiles()).ToArray();
+        var builders = new List<DayReportBuilder>(books.Count);
+        try
         {
-            await foreach (var (name, content, sha256) in ReadAheadAsync(close.BusinessDate, records, cancellationToken))
+            for (var i = 0; i < books.Count; i++)
             {
-                builder.Add(name, content, sha256);
+                builders.Add(new DayReportBuilder(books[i].Parameters, ReportFolders.FromTopology(), files[i]));
             }
 
-            builder.Complete();
+            await foreach (var (name, content, sha256) in ReadAheadAsync(books[0].Close.BusinessDate, records, cancellationToken))
+            {
+                foreach (var builder in builders)
+                {
+                    builder.Add(name, content, sha256);
+                }
+            }
+
+            foreach (var builder in builders)
+            {
+                builder.Complete();
+            }
+        }
+        finally
+        {
+            foreach (var builder in builders)
+            {
+                builder.Dispose();
+            }
         }
 
+        var results = new List<BookCloseResult>(books.Count);
+        for (var i = 0; i < books.Count; i++)
+        {
+            results.Add(await DeliverAsync(books[i].Close, files[i], records.Count, cancellationToken));
+        }
+
+        return results;
+    }
+
+    private async Task<BookCloseResult> DeliverAsync(BookClose close, InMemoryReportFiles files, int inputs, CancellationToken cancellationToken)
+    {
         var written = 0;
         // The inputs file goes first: once archived, the book is closed and every later run recomputes from exactly it.
         foreach (var (fileName, content) in files.Files.OrderBy(f => f.Key.EndsWith(ReportFiles.Inputs, StringComparison.Ordinal) ? 0 : 1)
@@ -135,37 +189,44 @@ public sealed partial class EndOfDayHandler(
             }
         }
 
-        LogBookClosed(close.Book, close.BusinessDate, records.Count, written);
-        return new BookCloseResult(close.Book, close.BusinessDate, records.Count, written);
+        LogBookClosed(close.Book, close.BusinessDate, inputs, written);
+        return new BookCloseResult(close.Book, close.BusinessDate, inputs, written);
     }
 
-    private async Task<(DayReportParameters Parameters, IReadOnlyList<(string Name, byte[]? Sha256)> Records)> InputsAsync(BookClose close, CancellationToken cancellationToken)
+    // The parameters and records a book was closed with, read from its archived inputs file; null when it has not closed.
+    private async Task<(DayReportParameters Parameters, IReadOnlyList<(string Name, byte[]? Sha256)> Records)?> ClosedInputsAsync(BookClose close, CancellationToken cancellationToken)
     {
         var archived = await archive.OpenAsync(close.BusinessDate, ReportFolders.RecordName(ReportFiles.For(close.Book, ReportFiles.Inputs)), cancellationToken);
-        if (archived is not null)
+        if (archived is null)
         {
-            // Closed before: recompute from the records it was closed with, and only those, hashing what is read.
-            await using (archived)
-            {
-                using var reader = new StreamReader(archived, Encoding.UTF8);
-                var (parameters, records, problem) = ReportFiles.ReadInputs(reader, close.Book);
-                if (parameters is null)
-                {
-                    throw new InvalidOperationException($"The archived inputs of {close.Book} on {close.BusinessDate:yyyy-MM-dd} are unreadable: {problem}");
-                }
-
-                return (parameters, [.. records.Select(r => (r.Name, (byte[]?)null))]);
-            }
+            return null;
         }
 
-        // The day's market data for risk is archived first, so that it is one of the records the book closes with.
+        // Hashing what is read: the inputs file names the records, the builder hashes them again.
+        await using (archived)
+        {
+            using var reader = new StreamReader(archived, Encoding.UTF8);
+            var (parameters, records, problem) = ReportFiles.ReadInputs(reader, close.Book);
+            if (parameters is null)
+            {
+                throw new InvalidOperationException($"The archived inputs of {close.Book} on {close.BusinessDate:yyyy-MM-dd} are unreadable: {problem}");
+            }
+
+            return (parameters, [.. records.Select(r => (r.Name, (byte[]?)null))]);
+        }
+    }
+
+    // The day's input records as listed now, in name order; the day's market data for risk is archived first, so that it is
+    // one of them.
+    private async Task<IReadOnlyList<(string Name, byte[]? Sha256)>> ListInputsAsync(DateOnly businessDate, CancellationToken cancellationToken)
+    {
         if (riskMarketData is not null)
         {
-            await riskMarketData.ArchiveAsync(close.BusinessDate, cancellationToken);
+            await riskMarketData.ArchiveAsync(businessDate, cancellationToken);
         }
 
         var listed = new List<(string, byte[]?)>();
-        await foreach (var record in archive.ListAsync(close.BusinessDate, cancellationToken))
+        await foreach (var record in archive.ListAsync(businessDate, cancellationToken))
         {
             if (DayReportBuilder.IsInput(record.Name))
             {
@@ -174,7 +235,7 @@ public sealed partial class EndOfDayHandler(
         }
 
         listed.Sort((a, b) => string.CompareOrdinal(a.Item1, b.Item1));
-        return (new DayReportParameters(close.BusinessDate, close.ClosedAt, options.FirmLei, [close.Book]), listed);
+        return listed;
     }
 
     // Reads records in name order with a bounded number in flight, so a blob store's latency is paid once per window, not per record.

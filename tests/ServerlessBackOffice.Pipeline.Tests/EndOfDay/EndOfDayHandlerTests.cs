@@ -163,6 +163,51 @@ public sealed class EndOfDayHandlerTests : IDisposable
     }
 
     [Fact]
+    public async Task Close_OfBooksClosingTogether_ReadsEachRecordOnceAndGivesTheReportsOfClosingThemOneByOne()
+    {
+        await ArchiveTradeAsync("P-1", "PAR-CASH", "XPAR");
+        await ArchiveTradeAsync("P-2", "PAR-CASH", "XPAR", "15:45");
+        await ArchiveTradeAsync("N-1", "NY-CASH", "XNYS");
+        var records = new List<ArchivedRecordInfo>();
+        await foreach (var record in _archive.ListAsync(Day, TestContext.Current.CancellationToken))
+        {
+            records.Add(record);
+        }
+
+        // The same records in a second archive, closed one book at a time.
+        var oneByOne = new InMemoryArchiveStore();
+        foreach (var record in records)
+        {
+            await using var content = await _archive.Inner.OpenAsync(Day, record.Name, TestContext.Current.CancellationToken);
+            using var copy = new MemoryStream();
+            await content!.CopyToAsync(copy, TestContext.Current.CancellationToken);
+            await oneByOne.WriteAsync(new ArchiveRecord(Day, record.Name, copy.ToArray(), "application/json"), TestContext.Current.CancellationToken);
+        }
+
+        var separate = new EndOfDayHandler(
+            oneByOne, new ArchiveDaySealer(oneByOne, new FixedSigningKeyProvider(_key), NullLogger<ArchiveDaySealer>.Instance), [],
+            _referenceData.Object, new EndOfDayOptions(), NullLogger<EndOfDayHandler>.Instance);
+        var first = await separate.CloseAsync(Day, [Close("NY-CASH")], TestContext.Current.CancellationToken);
+        var second = await separate.CloseAsync(Day, [Close("PAR-CASH")], TestContext.Current.CancellationToken);
+
+        var together = await Handler().CloseAsync(Day, [Close("PAR-CASH"), Close("NY-CASH")], TestContext.Current.CancellationToken);
+
+        Assert.Equal([.. first.Books, .. second.Books], together.Books.OrderBy(b => b.Book, StringComparer.Ordinal));
+        var inputs = records.Select(r => r.Name).Where(DayReportBuilder.IsInput).ToList();
+        Assert.NotEmpty(inputs);
+        Assert.All(inputs, name => Assert.Equal(1, _archive.Opened.Count(n => n == name)));
+        foreach (var (name, bytes) in _delivered)
+        {
+            await using var separately = await oneByOne.OpenAsync(Day, ArchiveRecordNames.Report(name), TestContext.Current.CancellationToken);
+            using var copy = new MemoryStream();
+            await separately!.CopyToAsync(copy, TestContext.Current.CancellationToken);
+            Assert.Equal(copy.ToArray(), bytes);
+        }
+
+        Assert.Equal(2 * ReportFiles.All.Count, _delivered.Count);
+    }
+
+    [Fact]
     public async Task IsClosed_IsTrueOnlyOnceTheBooksInputsAreArchived()
     {
         var handler = Handler();
@@ -194,7 +239,17 @@ public sealed class EndOfDayHandlerTests : IDisposable
 
         public IAsyncEnumerable<ArchivedRecordInfo> ListAsync(DateOnly businessDate, CancellationToken cancellationToken) => Inner.ListAsync(businessDate, cancellationToken);
 
-        public Task<Stream?> OpenAsync(DateOnly businessDate, string name, CancellationToken cancellationToken) => Inner.OpenAsync(businessDate, name, cancellationToken);
+        public List<string> Opened { get; } = [];
+
+        public Task<Stream?> OpenAsync(DateOnly businessDate, string name, CancellationToken cancellationToken)
+        {
+            lock (Opened)
+            {
+                Opened.Add(name);
+            }
+
+            return Inner.OpenAsync(businessDate, name, cancellationToken);
+        }
 
         public Task<bool> WriteSealAsync(SealedDay seal, CancellationToken cancellationToken) => Inner.WriteSealAsync(seal, cancellationToken);
 
