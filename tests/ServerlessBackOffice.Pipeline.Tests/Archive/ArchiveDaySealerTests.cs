@@ -105,4 +105,92 @@ public sealed class ArchiveDaySealerTests : IDisposable
         Assert.Equal(first.ToArray(), second.ToArray());
     }
 
+
+    [Fact]
+    public async Task Bundle_ReadsRecordsAheadInABoundedWindow_AndStreamsARecordLargerThanIt()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        for (var i = 0; i < 200; i++)
+        {
+            await _store.WriteAsync(Record($"inbound/oms/T-{i:D4}.json", $$"""{"tradeId":"T-{{i}}"}"""), ct);
+        }
+
+        var large = new byte[(int)ArchiveDaySealer.ReadAheadBytes + 1];
+        new Random(7).NextBytes(large);
+        await _store.WriteAsync(new ArchiveRecord(Day, "inbound/oms/T-0100-large.bin", large, "application/octet-stream"), ct);
+        var slow = new SlowStore(_store);
+        var sealer = new ArchiveDaySealer(slow, new FixedSigningKeyProvider(_key), NullLogger<ArchiveDaySealer>.Instance);
+        await sealer.SealAsync(Day, ct);
+        using var zipBytes = new MemoryStream();
+
+        await sealer.WriteBundleAsync(Day, zipBytes, ct);
+
+        var result = ArchiveVerifier.Verify(ZipArchiveBundle.Open(zipBytes.ToArray()), [_key.ExportPublicKeyPem()]);
+        Assert.True(result.IsIntact, string.Join("; ", result.Findings));
+        Assert.Equal(201, result.Manifest!.Records.Count);
+        Assert.InRange(slow.MostOpenAtOnce, 2, ArchiveDaySealer.ReadAheadRecords);
+        Assert.Equal(201, slow.Opened);
+
+        // The same bytes as a bundle written from a store that answers at once.
+        using var direct = new MemoryStream();
+        await Sealer().WriteBundleAsync(Day, direct, ct);
+        Assert.Equal(direct.ToArray(), zipBytes.ToArray());
+    }
+
+    [Fact]
+    public async Task Bundle_WhenASealedRecordIsMissing_IsRefusedNamingIt()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        await ArchiveSampleDayAsync();
+        await Sealer().SealAsync(Day, ct);
+        var missing = new SlowStore(_store, hidden: "outbound/replies/T-1/v1.json");
+        var sealer = new ArchiveDaySealer(missing, new FixedSigningKeyProvider(_key), NullLogger<ArchiveDaySealer>.Instance);
+
+        var refused = await Assert.ThrowsAsync<InvalidOperationException>(() => sealer.WriteBundleAsync(Day, new MemoryStream(), ct));
+
+        Assert.Contains("outbound/replies/T-1/v1.json", refused.Message, StringComparison.Ordinal);
+    }
+
+    /// <summary>The in-memory store answering each open after a millisecond, counting the opens in flight at once.</summary>
+    private sealed class SlowStore(InMemoryArchiveStore inner, string? hidden = null) : IArchiveStore
+    {
+        private int _open;
+
+        public int MostOpenAtOnce { get; private set; }
+
+        public int Opened { get; private set; }
+
+        public async Task<Stream?> OpenAsync(DateOnly businessDate, string name, CancellationToken cancellationToken)
+        {
+            lock (this)
+            {
+                _open++;
+                Opened++;
+                MostOpenAtOnce = Math.Max(MostOpenAtOnce, _open);
+            }
+
+            try
+            {
+                await Task.Delay(1, cancellationToken);
+                return name == hidden ? null : await inner.OpenAsync(businessDate, name, cancellationToken);
+            }
+            finally
+            {
+                lock (this)
+                {
+                    _open--;
+                }
+            }
+        }
+
+        public Task<ArchiveWriteResult> WriteAsync(ArchiveRecord record, CancellationToken cancellationToken) => inner.WriteAsync(record, cancellationToken);
+
+        public IAsyncEnumerable<ArchivedRecordInfo> ListAsync(DateOnly businessDate, CancellationToken cancellationToken) => inner.ListAsync(businessDate, cancellationToken);
+
+        public Task<bool> WriteSealAsync(SealedDay seal, CancellationToken cancellationToken) => inner.WriteSealAsync(seal, cancellationToken);
+
+        public Task<IReadOnlyDictionary<string, byte[]>?> ReadSealAsync(DateOnly businessDate, CancellationToken cancellationToken) => inner.ReadSealAsync(businessDate, cancellationToken);
+
+        public IAsyncEnumerable<DateOnly> DaysAsync(CancellationToken cancellationToken) => inner.DaysAsync(cancellationToken);
+    }
 }
