@@ -14,7 +14,7 @@ namespace ServerlessBackOffice.Azure;
 
 /// <summary>
 /// Codecs that keep an in-memory store's documents as the Cosmos stores write them: the same stored mapping and serializer
-/// options, as UTF-8 JSON, compressed with <see cref="CompactBytes"/>. The load run (issue 12) gives them to the in-memory
+/// options, as UTF-8 JSON, compressed with a <see cref="PrimedCompressor"/> per document type. The load run (issue 12) gives them to the in-memory
 /// stores so a million trades' documents fit in memory; they also run every document of the load run through the Cosmos
 /// mapping, so a field that does not survive it shows up there. The ETag, which Cosmos keeps as <c>_etag</c>, travels in
 /// an envelope beside the document.
@@ -56,10 +56,12 @@ public static class CosmosDocumentCodecs
     private sealed class JsonCodec<T, TStored>(Func<T, TStored> toStored, Func<TStored, T> fromStored, JsonSerializerOptions options) : IDocumentCodec<T>
         where T : class
     {
-        public byte[] Encode(T document) => CompactBytes.Compress(JsonSerializer.SerializeToUtf8Bytes(toStored(document), options));
+        private readonly PrimedCompressor _compressor = new();
+
+        public byte[] Encode(T document) => _compressor.Compress(JsonSerializer.SerializeToUtf8Bytes(toStored(document), options));
 
         public T Decode(byte[] encoded) =>
-            fromStored(JsonSerializer.Deserialize<TStored>(CompactBytes.Decompress(encoded), options)
+            fromStored(JsonSerializer.Deserialize<TStored>(_compressor.Decompress(encoded), options)
                 ?? throw new InvalidDataException($"An encoded {typeof(T).Name} is JSON null."));
     }
 }

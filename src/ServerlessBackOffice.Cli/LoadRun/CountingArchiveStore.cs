@@ -24,6 +24,9 @@ internal sealed class CountingArchiveStore : IArchiveStore
     private static readonly string[] RetainedPrefixes =
         [$"inbound/{ArchiveRecordNames.Safe(Entities.OmsTrades.Name)}/", $"inbound/{ArchiveRecordNames.Safe(ComplianceHandler.InboundEntity)}/"];
 
+    // One compressor per kind of retained record, primed with the first of its kind.
+    private readonly Dictionary<string, PrimedCompressor> _compressors = RetainedPrefixes.ToDictionary(p => p, _ => new PrimedCompressor(), StringComparer.Ordinal);
+
     private readonly Dictionary<UInt128, UInt128> _digests = [];
     private readonly Lock _gate = new();
     private readonly ConcurrentDictionary<(DateOnly Day, string Name), byte[]> _retained = new();
@@ -80,9 +83,9 @@ internal sealed class CountingArchiveStore : IArchiveStore
         if (added)
         {
             Interlocked.Add(ref _bytes, record.Content.Length);
-            if (IsRetained(record.Name))
+            if (RetainedPrefix(record.Name) is { } prefix)
             {
-                _retained[(record.BusinessDate, record.Name)] = CompactBytes.Compress(record.Content.Span);
+                _retained[(record.BusinessDate, record.Name)] = _compressors[prefix].Compress(record.Content.Span);
             }
 
             return Task.FromResult(ArchiveWriteResult.Written);
@@ -101,10 +104,10 @@ internal sealed class CountingArchiveStore : IArchiveStore
     {
         if (_retained.TryGetValue((businessDate, name), out var bytes))
         {
-            return Task.FromResult<Stream?>(new MemoryStream(CompactBytes.Decompress(bytes), writable: false));
+            return Task.FromResult<Stream?>(new MemoryStream(_compressors[RetainedPrefix(name)!].Decompress(bytes), writable: false));
         }
 
-        return IsRetained(name)
+        return RetainedPrefix(name) is not null
             ? Task.FromResult<Stream?>(null)
             : throw new NotSupportedException($"The load run's archive keeps digests, not bytes: {name} cannot be read back.");
     }
@@ -124,7 +127,7 @@ internal sealed class CountingArchiveStore : IArchiveStore
         yield break;
     }
 
-    private static bool IsRetained(string name) => RetainedPrefixes.Any(p => name.StartsWith(p, StringComparison.Ordinal));
+    private static string? RetainedPrefix(string name) => RetainedPrefixes.FirstOrDefault(p => name.StartsWith(p, StringComparison.Ordinal));
 
     private static UInt128 Digest(ReadOnlySpan<byte> bytes)
     {

@@ -1,3 +1,4 @@
+using System.IO.Compression;
 using System.Text.Json;
 using ServerlessBackOffice.Azure;
 using ServerlessBackOffice.Domain.Ledger;
@@ -122,18 +123,46 @@ public sealed class CompactSettlementStoreTests
     }
 }
 
-/// <summary>The codecs of the load run's stores round-trip what they are given, and keep it smaller than its JSON.</summary>
-public sealed class CompactBytesTests
+/// <summary>The compression of the load run's stores round-trips what it is given, and gains from its primer.</summary>
+public sealed class PrimedCompressorTests
 {
     [Fact]
-    public void Compress_ThenDecompress_GivesTheSameBytes()
+    public void Compress_ThenDecompress_GivesTheSameBytes_WhateverTheFirstWasPrimedWith()
     {
-        byte[][] samples = [[], "{}"u8.ToArray(), [.. Enumerable.Range(0, 100_000).Select(i => (byte)(i * 7919 % 251))], .. Enumerable.Range(1, 5).Select(n => new byte[n * 1000])];
-        foreach (var sample in samples)
+        byte[][] samples =
+        [
+            "{\"tradeId\":\"T-1\",\"quantity\":\"100\"}"u8.ToArray(), [], "{}"u8.ToArray(), "{\"tradeId\":\"T-2\",\"quantity\":\"200\"}"u8.ToArray(),
+            [.. Enumerable.Range(0, 200_000).Select(i => (byte)(i * 7919 % 251))], .. Enumerable.Range(1, 5).Select(n => new byte[n * 1000]),
+        ];
+        var compressor = new PrimedCompressor();
+        var compressed = samples.Select(s => compressor.Compress(s)).ToList();
+
+        for (var i = 0; i < samples.Length; i++)
         {
-            Assert.Equal(sample, CompactBytes.Decompress(CompactBytes.Compress(sample)));
+            Assert.Equal(samples[i], compressor.Decompress(compressed[i]));
         }
+
     }
+
+    [Fact]
+    public void ADocumentLikeThePrimer_TakesLessThanHalfOfItsOwnCompressedSize()
+    {
+        static byte[] Document(int i) => JsonSerializer.SerializeToUtf8Bytes(
+            Enumerable.Range(0, 40).ToDictionary(f => $"propertyNumber{f}OfTheDocument", f => $"value-{i}-{f * 7 % 13}"));
+        var compressor = new PrimedCompressor();
+        compressor.Compress(Document(1));
+
+        var primed = compressor.Compress(Document(2));
+        var alone = new byte[BrotliEncoder.GetMaxCompressedLength(Document(2).Length)];
+        Assert.True(BrotliEncoder.TryCompress(Document(2), alone, out var aloneLength, quality: 2, window: 16));
+
+        Assert.True(primed.Length * 2 < aloneLength, $"{primed.Length} bytes primed, {aloneLength} alone");
+        Assert.Equal(Document(2), compressor.Decompress(primed));
+    }
+
+    [Fact]
+    public void Decompress_BeforeAnyCompress_IsRefused() =>
+        Assert.Throws<InvalidOperationException>(() => new PrimedCompressor().Decompress([1, 2, 3]));
 
     [Fact]
     public void JournalEntry_RoundTrips()
