@@ -69,13 +69,12 @@ public sealed class CompactSettlementStoreTests
     [MemberData(nameof(Compact))]
     public async Task Documents_ReadBackEqual_WithTheirETag(bool compact)
     {
-        var ct = TestContext.Current.CancellationToken;
         var store = Store(compact);
         var trade = Trade("T-1", TradeSettlementStatus.AwaitingNetting, Date);
         var instruction = Instruction("I-1", InstructionPhase.Live, SettlementStatus.Instructed);
+        var ct = TestContext.Current.CancellationToken;
 
-        var tradeWrite = await store.TryWriteTradeAsync(trade, null, ct);
-        var instructionWrite = await store.TryWriteInstructionAsync(instruction, null, ct);
+        var (tradeWrite, instructionWrite) = (await store.TryWriteTradeAsync(trade, null, ct), await store.TryWriteInstructionAsync(instruction, null, ct));
 
         Assert.Equal(Text(trade with { ETag = tradeWrite.ETag }), Text(await store.GetTradeAsync("T-1", ct)));
         Assert.Equal(Text(instruction with { ETag = instructionWrite.ETag }), Text(await store.GetInstructionAsync("I-1", ct)));
