@@ -29,7 +29,7 @@ internal sealed class CountingArchiveStore : IArchiveStore
 
     private readonly Dictionary<UInt128, UInt128> _digests = [];
     private readonly Lock _gate = new();
-    private readonly ConcurrentDictionary<(DateOnly Day, string Name), byte[]> _retained = new();
+    private readonly ConcurrentDictionary<UInt128, byte[]> _retained = new(); // by the digest of day and name, as _digests
     private UInt128 _fingerprint;
     private long _bytes;
     private long _conflicts;
@@ -70,7 +70,7 @@ internal sealed class CountingArchiveStore : IArchiveStore
     public Task<ArchiveWriteResult> WriteAsync(ArchiveRecord record, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(record);
-        var key = Digest(Encoding.UTF8.GetBytes($"{record.BusinessDate:yyyy-MM-dd}/{record.Name}"));
+        var key = NameDigest(record.BusinessDate, record.Name);
         var content = Digest(record.Content.Span);
         UInt128 archived;
         bool added;
@@ -85,7 +85,7 @@ internal sealed class CountingArchiveStore : IArchiveStore
             Interlocked.Add(ref _bytes, record.Content.Length);
             if (RetainedPrefix(record.Name) is { } prefix)
             {
-                _retained[(record.BusinessDate, record.Name)] = _compressors[prefix].Compress(record.Content.Span);
+                _retained[key] = _compressors[prefix].Compress(record.Content.Span);
             }
 
             return Task.FromResult(ArchiveWriteResult.Written);
@@ -102,7 +102,7 @@ internal sealed class CountingArchiveStore : IArchiveStore
 
     public Task<Stream?> OpenAsync(DateOnly businessDate, string name, CancellationToken cancellationToken)
     {
-        if (_retained.TryGetValue((businessDate, name), out var bytes))
+        if (_retained.TryGetValue(NameDigest(businessDate, name), out var bytes))
         {
             return Task.FromResult<Stream?>(new MemoryStream(_compressors[RetainedPrefix(name)!].Decompress(bytes), writable: false));
         }
@@ -128,6 +128,8 @@ internal sealed class CountingArchiveStore : IArchiveStore
     }
 
     private static string? RetainedPrefix(string name) => RetainedPrefixes.FirstOrDefault(p => name.StartsWith(p, StringComparison.Ordinal));
+
+    private static UInt128 NameDigest(DateOnly businessDate, string name) => Digest(Encoding.UTF8.GetBytes($"{businessDate:yyyy-MM-dd}/{name}"));
 
     private static UInt128 Digest(ReadOnlySpan<byte> bytes)
     {

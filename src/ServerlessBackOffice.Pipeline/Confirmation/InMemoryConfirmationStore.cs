@@ -67,16 +67,17 @@ public sealed class InMemoryConfirmationStore(IDocumentCodec<ConfirmationDocumen
     /// <inheritdoc />
     public async IAsyncEnumerable<ConfirmationDocument> DueForCutoffAsync(DateTimeOffset at, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
-        List<ConfirmationDocument> due;
+        List<Entry> due;
         lock (_gate)
         {
-            due = [.. _documents.Values.Where(e => UnaffirmedAtCutoff.IsDue(e.Cutoff, at)).Select(e => e.Document.Read(codec))];
+            due = [.. _documents.Values.Where(e => UnaffirmedAtCutoff.IsDue(e.Cutoff, at))];
         }
 
-        foreach (var document in due)
+        // Decoded one by one as they are taken: the cut-off takes a bounded number per run.
+        foreach (var entry in due)
         {
             cancellationToken.ThrowIfCancellationRequested();
-            yield return document;
+            yield return entry.Document.Read(codec);
         }
 
         await Task.CompletedTask;
@@ -85,16 +86,16 @@ public sealed class InMemoryConfirmationStore(IDocumentCodec<ConfirmationDocumen
     /// <inheritdoc />
     public async IAsyncEnumerable<ConfirmationDocument> HeldOnlyBeforeAsync(DateTimeOffset before, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
-        List<ConfirmationDocument> held;
+        List<Entry> held;
         lock (_gate)
         {
-            held = [.. _documents.Values.Where(e => e.HeldOnlySince < before).Select(e => e.Document.Read(codec))];
+            held = [.. _documents.Values.Where(e => e.HeldOnlySince < before)];
         }
 
-        foreach (var document in held)
+        foreach (var entry in held)
         {
             cancellationToken.ThrowIfCancellationRequested();
-            yield return document;
+            yield return entry.Document.Read(codec);
         }
 
         await Task.CompletedTask;

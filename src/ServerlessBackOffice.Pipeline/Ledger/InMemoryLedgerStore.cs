@@ -82,16 +82,16 @@ public sealed class InMemoryLedgerStore(IDocumentCodec<TradeLedgerState>? stateC
 
     public async IAsyncEnumerable<JournalEntry> EntriesAsync(string book, DateOnly asOf, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
-        List<JournalEntry> snapshot;
+        List<StoredDocument<JournalEntry>> snapshot;
         lock (_gate)
         {
-            snapshot = _ordered.Where(e => e.Book == book && e.ValueDate <= asOf).Select(e => e.Entry.Read(entryCodec)).ToList();
+            snapshot = _ordered.Where(e => e.Book == book && e.ValueDate <= asOf).Select(e => e.Entry).ToList();
         }
 
         foreach (var entry in snapshot)
         {
             cancellationToken.ThrowIfCancellationRequested();
-            yield return entry;
+            yield return entry.Read(entryCodec);
         }
 
         await Task.CompletedTask;

@@ -115,9 +115,7 @@ public sealed class InMemorySettlementStore(
     {
         lock (_gate)
         {
-            return Enumerate(
-                _trades.Values.Where(e => e.Key.Status == TradeSettlementStatus.AwaitingNetting && e.Key.SettlementDate <= through).Select(e => e.Document.Read(tradeCodec)).ToList(),
-                cancellationToken);
+            return Enumerate(_trades.Values.Where(e => e.Key.Status == TradeSettlementStatus.AwaitingNetting && e.Key.SettlementDate <= through).ToList(), tradeCodec, cancellationToken);
         }
     }
 
@@ -126,7 +124,7 @@ public sealed class InMemorySettlementStore(
     {
         lock (_gate)
         {
-            return Enumerate(_instructions.Values.Where(e => e.Key.Phase == InstructionPhase.Draft).Select(e => e.Document.Read(instructionCodec)).ToList(), cancellationToken);
+            return Enumerate(_instructions.Values.Where(e => e.Key.Phase == InstructionPhase.Draft).ToList(), instructionCodec, cancellationToken);
         }
     }
 
@@ -135,8 +133,7 @@ public sealed class InMemorySettlementStore(
     {
         lock (_gate)
         {
-            return Enumerate(
-                _instructions.Values.Where(e => e.Key.Phase == InstructionPhase.Live && !e.Key.IsFinal).Select(e => e.Document.Read(instructionCodec)).ToList(), cancellationToken);
+            return Enumerate(_instructions.Values.Where(e => e.Key.Phase == InstructionPhase.Live && !e.Key.IsFinal).ToList(), instructionCodec, cancellationToken);
         }
     }
 
@@ -156,12 +153,14 @@ public sealed class InMemorySettlementStore(
         return new StoreWriteResult(true, etag);
     }
 
-    private static async IAsyncEnumerable<T> Enumerate<T>(IReadOnlyList<T> items, [EnumeratorCancellation] CancellationToken cancellationToken)
+    // The matching entries are taken under the lock and decoded one by one as the caller reads them.
+    private static async IAsyncEnumerable<T> Enumerate<T, TKey>(IReadOnlyList<Entry<T, TKey>> entries, IDocumentCodec<T>? codec, [EnumeratorCancellation] CancellationToken cancellationToken)
+        where T : class
     {
-        foreach (var item in items)
+        foreach (var entry in entries)
         {
             cancellationToken.ThrowIfCancellationRequested();
-            yield return item;
+            yield return entry.Document.Read(codec);
         }
 
         await Task.CompletedTask;
