@@ -48,6 +48,7 @@ internal sealed record LoadRunResult(
     IReadOnlyDictionary<string, int> Outcomes,
     IReadOnlyDictionary<string, (long Invocations, long Retries, long DeadLettered)> Functions,
     IReadOnlyDictionary<string, int> DeadLetterReasons,
+    IReadOnlyDictionary<string, string> DeadLetterExamples,
     long LedgerEntries,
     long UnbalancedEntries,
     int OpenInstructions,
@@ -80,7 +81,7 @@ internal sealed record LoadRunResult(
 
         foreach (var (reason, count) in DeadLetterReasons.OrderBy(r => r.Key, StringComparer.Ordinal))
         {
-            text.AppendLine(CultureInfo.InvariantCulture, $"  dead letters {reason}: {count:N0}");
+            text.AppendLine(CultureInfo.InvariantCulture, $"  dead letters {reason}: {count:N0}; the first: {DeadLetterExamples.GetValueOrDefault(reason)}");
         }
 
         text.AppendLine(CultureInfo.InvariantCulture, $"ledger: {LedgerEntries:N0} journal entries, {UnbalancedEntries:N0} unbalanced; instructions still open: {OpenInstructions:N0}");
@@ -304,6 +305,8 @@ internal sealed class InMemoryDayRun(LoadRunOptions options)
 
         // A dead-lettered message is left behind too: it waits in a dead-letter queue for a person.
         var deadLetters = bus.DeadLetters.GroupBy(d => $"{d.EntityPath} {d.Reason}", StringComparer.Ordinal).ToDictionary(g => g.Key, g => g.Count(), StringComparer.Ordinal);
+        var deadLetterExamples = bus.DeadLetters.GroupBy(d => $"{d.EntityPath} {d.Reason}", StringComparer.Ordinal)
+            .ToDictionary(g => g.Key, g => $"{g.First().Message.MessageId}: {g.First().Description}", StringComparer.Ordinal);
         if (deadLetters.Count > 0)
         {
             problems.Add($"{deadLetters.Values.Sum():N0} messages dead-lettered ({string.Join(", ", deadLetters.Select(d => $"{d.Key}: {d.Value:N0}"))})");
@@ -315,7 +318,7 @@ internal sealed class InMemoryDayRun(LoadRunOptions options)
         GC.KeepAlive(ledger);
         using var process = Process.GetCurrentProcess();
         return new LoadRunResult(
-            published, outcomes, functions, deadLetters, entries, unbalanced, custodians.Counts.Open, archive.Records, archive.Bytes, archive.Fingerprint, bus.Sent, bus.DroppedAsDuplicates,
+            published, outcomes, functions, deadLetters, deadLetterExamples, entries, unbalanced, custodians.Counts.Open, archive.Records, archive.Bytes, archive.Fingerprint, bus.Sent, bus.DroppedAsDuplicates,
             leftBehind, _peakWaiting, elapsed, process.PeakWorkingSet64, _peakHeap, held, problems);
     }
 
