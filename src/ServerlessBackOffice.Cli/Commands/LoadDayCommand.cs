@@ -1,4 +1,5 @@
 using System.CommandLine;
+using System.Runtime;
 using ServerlessBackOffice.Cli.LoadRun;
 
 namespace ServerlessBackOffice.Cli.Commands;
@@ -30,6 +31,10 @@ internal static class LoadDayCommand
         command.SetAction(async (parseResult, cancellationToken) =>
         {
             var output = parseResult.InvocationConfiguration.Output;
+
+            // One thread does all the work and nothing waits on a pause: blocking collections leave less floating garbage
+            // behind than background ones (a lower peak) and do not compete with the run for the machine's cores.
+            GCSettings.LatencyMode = GCLatencyMode.Batch;
             var options = new LoadRunOptions(parseResult.GetValue(date) ?? BusinessDates.DefaultBusinessDate(TimeProvider.System), parseResult.GetValue(seed), parseResult.GetValue(trades));
             await output.WriteLineAsync($"backoffice load-day {options.Date:yyyy-MM-dd}, seed {options.Seed}: {options.Trades:N0} trades, in-memory adapters");
             var result = await new InMemoryDayRun(options).RunAsync(line => output.WriteLine("  " + line), cancellationToken);

@@ -34,8 +34,13 @@ namespace ServerlessBackOffice.Cli.LoadRun;
 /// <param name="SilenceRate">Share of confirmations never answered.</param>
 /// <param name="FailRate">Share of instructions failed on a settlement day.</param>
 /// <param name="PartialRate">Share of instructions partially settled on their settlement date.</param>
+/// <param name="CompactStores">
+/// Whether the stores keep each document as its compressed Cosmos form (<see cref="CosmosDocumentCodecs"/>) rather than as
+/// objects; a million trades fit in memory only so. Off only to show that both give the same run.
+/// </param>
 internal sealed record LoadRunOptions(
-    DateOnly Date, int Seed, int Trades, double MismatchRate = 0.02, double SilenceRate = 0.005, double FailRate = 0.03, double PartialRate = 0.01);
+    DateOnly Date, int Seed, int Trades, double MismatchRate = 0.02, double SilenceRate = 0.005, double FailRate = 0.03, double PartialRate = 0.01,
+    bool CompactStores = true);
 
 /// <summary>What the load run measured and whether nothing was left behind.</summary>
 internal sealed record LoadRunResult(
@@ -43,11 +48,13 @@ internal sealed record LoadRunResult(
     IReadOnlyDictionary<string, int> Outcomes,
     IReadOnlyDictionary<string, (long Invocations, long Retries, long DeadLettered)> Functions,
     IReadOnlyDictionary<string, int> DeadLetterReasons,
+    IReadOnlyDictionary<string, string> DeadLetterExamples,
     long LedgerEntries,
     long UnbalancedEntries,
     int OpenInstructions,
     long ArchiveRecords,
     long ArchiveBytes,
+    UInt128 ArchiveFingerprint,
     long BusMessages,
     long BusDuplicatesDropped,
     int LeftBehind,
@@ -55,9 +62,10 @@ internal sealed record LoadRunResult(
     TimeSpan Elapsed,
     long PeakWorkingSetBytes,
     long PeakManagedHeapBytes,
+    long HeldManagedHeapBytes,
     IReadOnlyList<string> Problems)
 {
-    /// <summary>True when every message is accounted for, nothing waits anywhere and the ledger balances.</summary>
+    /// <summary>True when every message is accounted for, nothing waits anywhere (no dead letters either) and the ledger balances.</summary>
     public bool Passed => Problems.Count == 0;
 
     /// <summary>The summary a person reads.</summary>
@@ -73,14 +81,14 @@ internal sealed record LoadRunResult(
 
         foreach (var (reason, count) in DeadLetterReasons.OrderBy(r => r.Key, StringComparer.Ordinal))
         {
-            text.AppendLine(CultureInfo.InvariantCulture, $"  dead letters {reason}: {count:N0}");
+            text.AppendLine(CultureInfo.InvariantCulture, $"  dead letters {reason}: {count:N0}; the first: {DeadLetterExamples.GetValueOrDefault(reason)}");
         }
 
         text.AppendLine(CultureInfo.InvariantCulture, $"ledger: {LedgerEntries:N0} journal entries, {UnbalancedEntries:N0} unbalanced; instructions still open: {OpenInstructions:N0}");
         text.AppendLine(CultureInfo.InvariantCulture, $"archive: {ArchiveRecords:N0} records, {ArchiveBytes / (1024.0 * 1024.0):N1} MiB (kept as digests)");
         text.AppendLine(CultureInfo.InvariantCulture, $"bus: {BusMessages:N0} messages accepted, {BusDuplicatesDropped:N0} dropped by duplicate detection; left behind in consumed entities: {LeftBehind:N0}; most waiting at once: {PeakWaiting:N0}");
-        text.AppendLine(CultureInfo.InvariantCulture, $"elapsed {Elapsed.TotalSeconds:N1} s; peak working set {PeakWorkingSetBytes / (1024 * 1024):N0} MiB; peak managed heap {PeakManagedHeapBytes / (1024 * 1024):N0} MiB");
-        text.AppendLine(Passed ? "result: every message accounted for, nothing left behind, every journal entry balanced" : $"result: FAILED — {string.Join("; ", Problems)}");
+        text.AppendLine(CultureInfo.InvariantCulture, $"elapsed {Elapsed.TotalSeconds:N1} s; peak working set {PeakWorkingSetBytes / (1024 * 1024):N0} MiB; peak managed heap {PeakManagedHeapBytes / (1024 * 1024):N0} MiB; held at the end (after a full collection, the stores alive) {HeldManagedHeapBytes / (1024 * 1024):N0} MiB");
+        text.AppendLine(Passed ? "result: every message accounted for, nothing left behind (no dead letters), every journal entry balanced" : $"result: FAILED — {string.Join("; ", Problems)}");
         return text.ToString();
     }
 }
@@ -133,16 +141,21 @@ internal sealed class InMemoryDayRun(LoadRunOptions options)
 
         var functions = ServiceBusFunction.Discover(typeof(Functions.HealthFunction).Assembly);
         var archive = new CountingArchiveStore();
-        var ledger = new InMemoryLedgerStore();
-        var settlementStore = new InMemorySettlementStore();
+        // Every store keeps its documents as the Cosmos stores write them, compressed: as objects, a trade's documents take
+        // about 20 KB and a million trades would not fit in memory (docs/reliability.md, "Load").
+        var compact = options.CompactStores;
+        var ledger = compact ? new InMemoryLedgerStore(CosmosDocumentCodecs.LedgerState, CosmosDocumentCodecs.JournalEntry) : new InMemoryLedgerStore();
+        var settlementStore = compact
+            ? new InMemorySettlementStore(CosmosDocumentCodecs.SettlementTrade, CosmosDocumentCodecs.SettlementInstruction)
+            : new InMemorySettlementStore();
         var services = new ServiceCollection()
             .AddSingleton<ILoggerFactory>(NullLoggerFactory.Instance)
             .AddSingleton(typeof(ILogger<>), typeof(Logger<>))
             .AddSingleton<TimeProvider>(clock)
             .AddSingleton<IArchiveStore>(archive)
             .AddSingleton<IReferenceDataSource>(new InMemoryReferenceDataSource(reference))
-            .AddSingleton<ITradeStore>(new InMemoryTradeStore())
-            .AddSingleton<IConfirmationStore>(new InMemoryConfirmationStore())
+            .AddSingleton<ITradeStore>(new InMemoryTradeStore(compact ? CosmosDocumentCodecs.Trade : null))
+            .AddSingleton<IConfirmationStore>(new InMemoryConfirmationStore(compact ? CosmosDocumentCodecs.Confirmation : null))
             .AddSingleton<ISettlementStore>(settlementStore)
             .AddSingleton<ILedgerStore>(new ArchivingLedgerStore(ledger, archive, clock))
             .AddSingleton<IComplianceStore>(new InMemoryComplianceStore())
@@ -290,12 +303,23 @@ internal sealed class InMemoryDayRun(LoadRunOptions options)
             problems.Add($"{unbalanced:N0} journal entries do not balance");
         }
 
+        // A dead-lettered message is left behind too: it waits in a dead-letter queue for a person.
         var deadLetters = bus.DeadLetters.GroupBy(d => $"{d.EntityPath} {d.Reason}", StringComparer.Ordinal).ToDictionary(g => g.Key, g => g.Count(), StringComparer.Ordinal);
+        var deadLetterExamples = bus.DeadLetters.GroupBy(d => $"{d.EntityPath} {d.Reason}", StringComparer.Ordinal)
+            .ToDictionary(g => g.Key, g => $"{g.First().Message.MessageId}: {g.First().Description}", StringComparer.Ordinal);
+        if (deadLetters.Count > 0)
+        {
+            problems.Add($"{deadLetters.Values.Sum():N0} messages dead-lettered ({string.Join(", ", deadLetters.Select(d => $"{d.Key}: {d.Value:N0}"))})");
+        }
+
         var functions = _counters.ToDictionary(c => c.Key, c => (c.Value.Invocations, c.Value.Retries, c.Value.DeadLettered), StringComparer.Ordinal);
+        // What the day leaves in memory, the stores still referenced: the figure that grows with the number of trades.
+        var held = GC.GetTotalMemory(forceFullCollection: true);
+        GC.KeepAlive(ledger);
         using var process = Process.GetCurrentProcess();
         return new LoadRunResult(
-            published, outcomes, functions, deadLetters, entries, unbalanced, custodians.Counts.Open, archive.Records, archive.Bytes, bus.Sent, bus.DroppedAsDuplicates,
-            leftBehind, _peakWaiting, elapsed, process.PeakWorkingSet64, _peakHeap, problems);
+            published, outcomes, functions, deadLetters, deadLetterExamples, entries, unbalanced, custodians.Counts.Open, archive.Records, archive.Bytes, archive.Fingerprint, bus.Sent, bus.DroppedAsDuplicates,
+            leftBehind, _peakWaiting, elapsed, process.PeakWorkingSet64, _peakHeap, held, problems);
     }
 
     private static Task SendAsync(InMemoryBus bus, string destination, ServiceBusMessage message, CancellationToken cancellationToken) =>

@@ -1,14 +1,20 @@
 using System.Globalization;
 using System.Runtime.CompilerServices;
 using ServerlessBackOffice.Domain.Confirmation;
+using ServerlessBackOffice.Pipeline.InMemory;
 using ServerlessBackOffice.Pipeline.Ports;
 
 namespace ServerlessBackOffice.Pipeline.Confirmation;
 
-/// <summary>The confirmation store in memory, with the Cosmos store's conditional-write semantics (ETag match or create-only).</summary>
-public sealed class InMemoryConfirmationStore : IConfirmationStore
+/// <summary>
+/// The confirmation store in memory, with the Cosmos store's conditional-write semantics (ETag match or create-only). Given a
+/// codec it keeps each document encoded (see <see cref="IDocumentCodec{T}"/>); the queries then read the fields they filter
+/// on, kept beside each document as the Cosmos document keeps them at its top level, and decode only what they return.
+/// </summary>
+/// <param name="codec">How documents are kept; null keeps the objects themselves.</param>
+public sealed class InMemoryConfirmationStore(IDocumentCodec<ConfirmationDocument>? codec = null) : IConfirmationStore
 {
-    private readonly Dictionary<string, ConfirmationDocument> _documents = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, Entry> _documents = new(StringComparer.Ordinal);
     private readonly Lock _gate = new();
     private long _nextETag;
 
@@ -22,7 +28,7 @@ public sealed class InMemoryConfirmationStore : IConfirmationStore
         {
             lock (_gate)
             {
-                return [.. _documents.Values];
+                return [.. _documents.Values.Select(e => e.Document.Read(codec))];
             }
         }
     }
@@ -33,7 +39,7 @@ public sealed class InMemoryConfirmationStore : IConfirmationStore
         cancellationToken.ThrowIfCancellationRequested();
         lock (_gate)
         {
-            return Task.FromResult(_documents.TryGetValue(tradeId, out var document) ? document : null);
+            return Task.FromResult(_documents.TryGetValue(tradeId, out var entry) ? entry.Document.Read(codec) : null);
         }
     }
 
@@ -45,13 +51,14 @@ public sealed class InMemoryConfirmationStore : IConfirmationStore
         lock (_gate)
         {
             var exists = _documents.TryGetValue(document.TradeId, out var current);
-            if (exists ? current!.ETag != expectedETag : expectedETag is not null)
+            if (exists ? current.ETag != expectedETag : expectedETag is not null)
             {
                 return Task.FromResult(StoreWriteResult.Conflict);
             }
 
             var etag = (++_nextETag).ToString(CultureInfo.InvariantCulture);
-            _documents[document.TradeId] = document with { ETag = etag };
+            var written = document with { ETag = etag };
+            _documents[document.TradeId] = new Entry(new StoredDocument<ConfirmationDocument>(written, codec), etag, written.ToCutoffCandidate(), written.HeldOnlySince());
             Writes++;
             return Task.FromResult(new StoreWriteResult(true, etag));
         }
@@ -60,16 +67,17 @@ public sealed class InMemoryConfirmationStore : IConfirmationStore
     /// <inheritdoc />
     public async IAsyncEnumerable<ConfirmationDocument> DueForCutoffAsync(DateTimeOffset at, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
-        List<ConfirmationDocument> due;
+        List<Entry> due;
         lock (_gate)
         {
-            due = [.. _documents.Values.Where(d => UnaffirmedAtCutoff.IsDue(d.ToCutoffCandidate(), at))];
+            due = [.. _documents.Values.Where(e => UnaffirmedAtCutoff.IsDue(e.Cutoff, at))];
         }
 
-        foreach (var document in due)
+        // Decoded one by one as they are taken: the cut-off takes a bounded number per run.
+        foreach (var entry in due)
         {
             cancellationToken.ThrowIfCancellationRequested();
-            yield return document;
+            yield return entry.Document.Read(codec);
         }
 
         await Task.CompletedTask;
@@ -78,16 +86,16 @@ public sealed class InMemoryConfirmationStore : IConfirmationStore
     /// <inheritdoc />
     public async IAsyncEnumerable<ConfirmationDocument> HeldOnlyBeforeAsync(DateTimeOffset before, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
-        List<ConfirmationDocument> held;
+        List<Entry> held;
         lock (_gate)
         {
-            held = [.. _documents.Values.Where(d => d.HeldOnlySince() < before)];
+            held = [.. _documents.Values.Where(e => e.HeldOnlySince < before)];
         }
 
-        foreach (var document in held)
+        foreach (var entry in held)
         {
             cancellationToken.ThrowIfCancellationRequested();
-            yield return document;
+            yield return entry.Document.Read(codec);
         }
 
         await Task.CompletedTask;
@@ -102,4 +110,7 @@ public sealed class InMemoryConfirmationStore : IConfirmationStore
             return Task.FromResult(_documents.TryGetValue(tradeId, out var current) && current.ETag == expectedETag && _documents.Remove(tradeId));
         }
     }
+
+    /// <summary>A stored document with its ETag and what the queries filter on, computed when it was written.</summary>
+    private readonly record struct Entry(StoredDocument<ConfirmationDocument> Document, string ETag, CutoffCandidate Cutoff, DateTimeOffset? HeldOnlySince);
 }

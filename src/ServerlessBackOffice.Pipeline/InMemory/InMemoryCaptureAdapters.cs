@@ -5,21 +5,25 @@ using ServerlessBackOffice.Pipeline.Ports;
 
 namespace ServerlessBackOffice.Pipeline.InMemory;
 
-/// <summary>An in-memory trade store with the same conditional-write semantics as the Cosmos adapter (ETag match or create-only).</summary>
-public sealed class InMemoryTradeStore : ITradeStore
+/// <summary>
+/// An in-memory trade store with the same conditional-write semantics as the Cosmos adapter (ETag match or create-only).
+/// Given a codec it keeps each document encoded (see <see cref="IDocumentCodec{T}"/>).
+/// </summary>
+/// <param name="codec">How documents are kept; null keeps the objects themselves.</param>
+public sealed class InMemoryTradeStore(IDocumentCodec<TradeDocument>? codec = null) : ITradeStore
 {
-    private readonly ConcurrentDictionary<string, TradeDocument> _documents = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, (StoredDocument<TradeDocument> Document, string ETag)> _documents = new(StringComparer.Ordinal);
     private readonly Lock _gate = new();
     private long _nextETag;
 
     /// <summary>Every stored document.</summary>
-    public IReadOnlyCollection<TradeDocument> Documents => [.. _documents.Values];
+    public IReadOnlyCollection<TradeDocument> Documents => [.. _documents.Values.Select(d => d.Document.Read(codec))];
 
     /// <inheritdoc />
     public Task<TradeDocument?> GetAsync(string tradeId, CancellationToken cancellationToken)
     {
         cancellationToken.ThrowIfCancellationRequested();
-        return Task.FromResult(_documents.TryGetValue(tradeId, out var document) ? document : null);
+        return Task.FromResult(_documents.TryGetValue(tradeId, out var stored) ? stored.Document.Read(codec) : null);
     }
 
     /// <inheritdoc />
@@ -30,13 +34,13 @@ public sealed class InMemoryTradeStore : ITradeStore
         lock (_gate)
         {
             var exists = _documents.TryGetValue(document.TradeId, out var current);
-            if (exists ? current!.ETag != expectedETag : expectedETag is not null)
+            if (exists ? current.ETag != expectedETag : expectedETag is not null)
             {
                 return Task.FromResult(StoreWriteResult.Conflict);
             }
 
             var etag = (++_nextETag).ToString(CultureInfo.InvariantCulture);
-            _documents[document.TradeId] = document with { ETag = etag };
+            _documents[document.TradeId] = (new StoredDocument<TradeDocument>(document with { ETag = etag }, codec), etag);
             return Task.FromResult(new StoreWriteResult(true, etag));
         }
     }

@@ -1,18 +1,23 @@
 using System.Runtime.CompilerServices;
 using ServerlessBackOffice.Domain.Ledger;
+using ServerlessBackOffice.Pipeline.InMemory;
 
 namespace ServerlessBackOffice.Pipeline.Ledger;
 
 /// <summary>
 /// The ledger store in memory, with the same concurrency semantics as the Cosmos store (a commit presents the token it
-/// loaded; a stale token fails). Used by unit tests, benchmarks and the in-memory load runs.
+/// loaded; a stale token fails). Used by unit tests, benchmarks and the in-memory load runs. Given codecs it keeps trade
+/// states and journal entries encoded (see <see cref="IDocumentCodec{T}"/>), with each entry's book and value date beside
+/// it for the entry query.
 /// </summary>
-public sealed class InMemoryLedgerStore : ILedgerStore
+/// <param name="stateCodec">How trade states are kept; null keeps the objects themselves.</param>
+/// <param name="entryCodec">How journal entries are kept; null keeps the objects themselves.</param>
+public sealed class InMemoryLedgerStore(IDocumentCodec<TradeLedgerState>? stateCodec = null, IDocumentCodec<JournalEntry>? entryCodec = null) : ILedgerStore
 {
     private readonly Lock _gate = new();
-    private readonly Dictionary<string, (TradeLedgerState State, long Version)> _trades = new(StringComparer.Ordinal);
-    private readonly Dictionary<string, JournalEntry> _entries = new(StringComparer.Ordinal);
-    private readonly List<JournalEntry> _ordered = [];
+    private readonly Dictionary<string, (StoredDocument<TradeLedgerState> State, long Version)> _trades = new(StringComparer.Ordinal);
+    private readonly HashSet<string> _journalIds = new(StringComparer.Ordinal);
+    private readonly List<(string Book, DateOnly ValueDate, StoredDocument<JournalEntry> Entry)> _ordered = [];
     private readonly Dictionary<string, HashSet<DateOnly>> _closedDays = new(StringComparer.Ordinal);
 
     /// <summary>How many commits were refused for a stale token (for tests of the race).</summary>
@@ -23,7 +28,7 @@ public sealed class InMemoryLedgerStore : ILedgerStore
         lock (_gate)
         {
             return Task.FromResult(_trades.TryGetValue(tradeId, out var stored)
-                ? new LoadedTradeLedger(stored.State, stored.Version.ToString(System.Globalization.CultureInfo.InvariantCulture))
+                ? new LoadedTradeLedger(stored.State.Read(stateCodec), stored.Version.ToString(System.Globalization.CultureInfo.InvariantCulture))
                 : new LoadedTradeLedger(TradeLedgerState.Empty(tradeId), null));
         }
     }
@@ -35,7 +40,7 @@ public sealed class InMemoryLedgerStore : ILedgerStore
         lock (_gate)
         {
             var current = _trades.TryGetValue(loaded.State.TradeId, out var stored) ? stored.Version.ToString(System.Globalization.CultureInfo.InvariantCulture) : null;
-            if (current != loaded.ConcurrencyToken || decision.Outcome.Entries.Any(e => _entries.ContainsKey(e.JournalId)))
+            if (current != loaded.ConcurrencyToken || decision.Outcome.Entries.Any(e => _journalIds.Contains(e.JournalId)))
             {
                 Conflicts++;
                 return Task.FromResult(false);
@@ -43,11 +48,11 @@ public sealed class InMemoryLedgerStore : ILedgerStore
 
             foreach (var entry in decision.Outcome.Entries)
             {
-                _entries.Add(entry.JournalId, entry);
-                _ordered.Add(entry);
+                _journalIds.Add(entry.JournalId);
+                _ordered.Add((entry.Book, entry.ValueDate, new StoredDocument<JournalEntry>(entry, entryCodec)));
             }
 
-            _trades[decision.State.TradeId] = (decision.State, stored.Version + 1);
+            _trades[decision.State.TradeId] = (new StoredDocument<TradeLedgerState>(decision.State, stateCodec), stored.Version + 1);
             return Task.FromResult(true);
         }
     }
@@ -77,16 +82,16 @@ public sealed class InMemoryLedgerStore : ILedgerStore
 
     public async IAsyncEnumerable<JournalEntry> EntriesAsync(string book, DateOnly asOf, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
-        List<JournalEntry> snapshot;
+        List<StoredDocument<JournalEntry>> snapshot;
         lock (_gate)
         {
-            snapshot = _ordered.Where(e => e.Book == book && e.ValueDate <= asOf).ToList();
+            snapshot = _ordered.Where(e => e.Book == book && e.ValueDate <= asOf).Select(e => e.Entry).ToList();
         }
 
         foreach (var entry in snapshot)
         {
             cancellationToken.ThrowIfCancellationRequested();
-            yield return entry;
+            yield return entry.Read(entryCodec);
         }
 
         await Task.CompletedTask;

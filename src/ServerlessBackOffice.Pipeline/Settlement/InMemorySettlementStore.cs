@@ -1,16 +1,25 @@
 using System.Globalization;
 using System.Runtime.CompilerServices;
 using ServerlessBackOffice.Domain.Settlement;
+using ServerlessBackOffice.Pipeline.InMemory;
 using ServerlessBackOffice.Pipeline.Ports;
 
 namespace ServerlessBackOffice.Pipeline.Settlement;
 
-/// <summary>The settlement store in memory, with the Cosmos store's conditional-write semantics (ETag match or create-only).</summary>
-public sealed class InMemorySettlementStore : ISettlementStore
+/// <summary>
+/// The settlement store in memory, with the Cosmos store's conditional-write semantics (ETag match or create-only). Given
+/// codecs it keeps trade and instruction documents encoded (see <see cref="IDocumentCodec{T}"/>); the queries then read the
+/// fields they filter on, kept beside each document as the Cosmos documents keep them at their top level, and decode only
+/// what they return.
+/// </summary>
+/// <param name="tradeCodec">How trade documents are kept; null keeps the objects themselves.</param>
+/// <param name="instructionCodec">How instruction documents are kept; null keeps the objects themselves.</param>
+public sealed class InMemorySettlementStore(
+    IDocumentCodec<TradeSettlementDocument>? tradeCodec = null, IDocumentCodec<SettlementInstructionDocument>? instructionCodec = null) : ISettlementStore
 {
-    private readonly Dictionary<string, TradeSettlementDocument> _trades = new(StringComparer.Ordinal);
-    private readonly Dictionary<string, SettlementInstructionDocument> _instructions = new(StringComparer.Ordinal);
-    private readonly Dictionary<string, NettingRunMarker> _markers = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, Entry<TradeSettlementDocument, (TradeSettlementStatus Status, DateOnly? SettlementDate)>> _trades = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, Entry<SettlementInstructionDocument, (InstructionPhase Phase, bool IsFinal)>> _instructions = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, Entry<NettingRunMarker, bool>> _markers = new(StringComparer.Ordinal);
     private readonly Lock _gate = new();
     private long _nextETag;
 
@@ -21,7 +30,7 @@ public sealed class InMemorySettlementStore : ISettlementStore
         {
             lock (_gate)
             {
-                return [.. _trades.Values];
+                return [.. _trades.Values.Select(e => e.Document.Read(tradeCodec))];
             }
         }
     }
@@ -33,7 +42,7 @@ public sealed class InMemorySettlementStore : ISettlementStore
         {
             lock (_gate)
             {
-                return [.. _instructions.Values];
+                return [.. _instructions.Values.Select(e => e.Document.Read(instructionCodec))];
             }
         }
     }
@@ -44,7 +53,7 @@ public sealed class InMemorySettlementStore : ISettlementStore
         cancellationToken.ThrowIfCancellationRequested();
         lock (_gate)
         {
-            return Task.FromResult(_trades.TryGetValue(tradeId, out var document) ? document : null);
+            return Task.FromResult(_trades.TryGetValue(tradeId, out var entry) ? entry.Document.Read(tradeCodec) : null);
         }
     }
 
@@ -55,7 +64,7 @@ public sealed class InMemorySettlementStore : ISettlementStore
         cancellationToken.ThrowIfCancellationRequested();
         lock (_gate)
         {
-            return Task.FromResult(Write(_trades, document.TradeId, expectedETag, etag => document with { ETag = etag }, d => d.ETag));
+            return Task.FromResult(Write(_trades, document.TradeId, expectedETag, etag => document with { ETag = etag }, tradeCodec, d => (d.Status, d.SettlementDate)));
         }
     }
 
@@ -65,7 +74,7 @@ public sealed class InMemorySettlementStore : ISettlementStore
         cancellationToken.ThrowIfCancellationRequested();
         lock (_gate)
         {
-            return Task.FromResult(_instructions.TryGetValue(instructionId, out var document) ? document : null);
+            return Task.FromResult(_instructions.TryGetValue(instructionId, out var entry) ? entry.Document.Read(instructionCodec) : null);
         }
     }
 
@@ -76,7 +85,7 @@ public sealed class InMemorySettlementStore : ISettlementStore
         cancellationToken.ThrowIfCancellationRequested();
         lock (_gate)
         {
-            return Task.FromResult(Write(_instructions, document.InstructionId, expectedETag, etag => document with { ETag = etag }, d => d.ETag));
+            return Task.FromResult(Write(_instructions, document.InstructionId, expectedETag, etag => document with { ETag = etag }, instructionCodec, d => (d.Phase, d.Lifecycle.IsFinal)));
         }
     }
 
@@ -86,7 +95,7 @@ public sealed class InMemorySettlementStore : ISettlementStore
         cancellationToken.ThrowIfCancellationRequested();
         lock (_gate)
         {
-            return Task.FromResult(_markers.TryGetValue(string.Empty, out var marker) ? marker : null);
+            return Task.FromResult(_markers.TryGetValue(string.Empty, out var entry) ? entry.Document.Read(null) : null);
         }
     }
 
@@ -97,7 +106,7 @@ public sealed class InMemorySettlementStore : ISettlementStore
         cancellationToken.ThrowIfCancellationRequested();
         lock (_gate)
         {
-            return Task.FromResult(Write(_markers, string.Empty, expectedETag, etag => marker with { ETag = etag }, m => m.ETag));
+            return Task.FromResult(Write(_markers, string.Empty, expectedETag, etag => marker with { ETag = etag }, null, _ => true));
         }
     }
 
@@ -106,7 +115,7 @@ public sealed class InMemorySettlementStore : ISettlementStore
     {
         lock (_gate)
         {
-            return Enumerate(_trades.Values.Where(d => d.Status == TradeSettlementStatus.AwaitingNetting && d.SettlementDate <= through).ToList(), cancellationToken);
+            return Enumerate(_trades.Values.Where(e => e.Key.Status == TradeSettlementStatus.AwaitingNetting && e.Key.SettlementDate <= through).ToList(), tradeCodec, cancellationToken);
         }
     }
 
@@ -115,7 +124,7 @@ public sealed class InMemorySettlementStore : ISettlementStore
     {
         lock (_gate)
         {
-            return Enumerate(_instructions.Values.Where(d => d.Phase == InstructionPhase.Draft).ToList(), cancellationToken);
+            return Enumerate(_instructions.Values.Where(e => e.Key.Phase == InstructionPhase.Draft).ToList(), instructionCodec, cancellationToken);
         }
     }
 
@@ -124,31 +133,40 @@ public sealed class InMemorySettlementStore : ISettlementStore
     {
         lock (_gate)
         {
-            return Enumerate(_instructions.Values.Where(d => d.Phase == InstructionPhase.Live && !d.Lifecycle.IsFinal).ToList(), cancellationToken);
+            return Enumerate(_instructions.Values.Where(e => e.Key.Phase == InstructionPhase.Live && !e.Key.IsFinal).ToList(), instructionCodec, cancellationToken);
         }
     }
 
-    private StoreWriteResult Write<T>(Dictionary<string, T> documents, string id, string? expectedETag, Func<string, T> withETag, Func<T, string?> etagOf)
+    private StoreWriteResult Write<T, TKey>(
+        Dictionary<string, Entry<T, TKey>> documents, string id, string? expectedETag, Func<string, T> withETag, IDocumentCodec<T>? codec, Func<T, TKey> keyOf)
+        where T : class
     {
         var exists = documents.TryGetValue(id, out var current);
-        if (exists ? etagOf(current!) != expectedETag : expectedETag is not null)
+        if (exists ? current.ETag != expectedETag : expectedETag is not null)
         {
             return StoreWriteResult.Conflict;
         }
 
         var etag = (++_nextETag).ToString(CultureInfo.InvariantCulture);
-        documents[id] = withETag(etag);
+        var written = withETag(etag);
+        documents[id] = new Entry<T, TKey>(new StoredDocument<T>(written, codec), etag, keyOf(written));
         return new StoreWriteResult(true, etag);
     }
 
-    private static async IAsyncEnumerable<T> Enumerate<T>(IReadOnlyList<T> items, [EnumeratorCancellation] CancellationToken cancellationToken)
+    // The matching entries are taken under the lock and decoded one by one as the caller reads them.
+    private static async IAsyncEnumerable<T> Enumerate<T, TKey>(IReadOnlyList<Entry<T, TKey>> entries, IDocumentCodec<T>? codec, [EnumeratorCancellation] CancellationToken cancellationToken)
+        where T : class
     {
-        foreach (var item in items)
+        foreach (var entry in entries)
         {
             cancellationToken.ThrowIfCancellationRequested();
-            yield return item;
+            yield return entry.Document.Read(codec);
         }
 
         await Task.CompletedTask;
     }
+
+    /// <summary>A stored document with its ETag and what the queries filter on, computed when it was written.</summary>
+    private readonly record struct Entry<T, TKey>(StoredDocument<T> Document, string ETag, TKey Key)
+        where T : class;
 }

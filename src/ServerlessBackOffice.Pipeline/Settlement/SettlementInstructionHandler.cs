@@ -1,6 +1,7 @@
 using System.Text.Json;
 using Microsoft.Extensions.Logging;
 using ServerlessBackOffice.Domain.Capture;
+using ServerlessBackOffice.Domain.ReferenceData;
 using ServerlessBackOffice.Domain.Settlement;
 using ServerlessBackOffice.Pipeline.Capture;
 using ServerlessBackOffice.Pipeline.Confirmation;
@@ -144,33 +145,32 @@ public sealed partial class SettlementInstructionHandler(
             issued += await CompleteDraftAsync(draft, run, cancellationToken) ? 1 : 0;
         }
 
-        var waiting = new List<TradeSettlementDocument>();
+        // Only each waiting trade's terms and obligation are kept, not its whole document (outbox included): a day's netting
+        // run reads every trade of the day (a million in the load run).
+        ReferenceDataSet? snapshot = null;
+        var obligations = new Dictionary<string, (TradeEventWire Trade, TradeObligation Obligation)>(StringComparer.Ordinal);
         await foreach (var document in store.AwaitingNettingAsync(through, cancellationToken))
         {
-            if (document.Trade is not null)
+            if (document.Trade is null)
             {
-                waiting.Add(document);
+                continue;
             }
-        }
 
-        if (waiting.Count == 0)
-        {
-            await FinishRunAsync(marker, run, cancellationToken);
-            return issued;
-        }
-
-        var snapshot = await referenceData.GetCurrentAsync(cancellationToken);
-        var obligations = new Dictionary<string, (TradeEventWire Trade, TradeObligation Obligation)>(StringComparer.Ordinal);
-        foreach (var document in waiting)
-        {
-            var (obligation, problem) = SettlementRules.ObligationOf(document.Trade!, snapshot);
+            snapshot ??= await referenceData.GetCurrentAsync(cancellationToken);
+            var (obligation, problem) = SettlementRules.ObligationOf(document.Trade, snapshot);
             if (obligation is null)
             {
                 LogUnsettleable(document.TradeId, problem!);
                 continue;
             }
 
-            obligations[document.TradeId] = (document.Trade!, obligation);
+            obligations[document.TradeId] = (document.Trade, obligation);
+        }
+
+        if (snapshot is null)
+        {
+            await FinishRunAsync(marker, run, cancellationToken);
+            return issued;
         }
 
         var instructions = Netting.Instruct(obligations.Values.Select(o => o.Obligation.Obligation), _ => true, out var offset);

@@ -1,5 +1,7 @@
 using Microsoft.Extensions.Time.Testing;
 using ServerlessBackOffice.Cli.LoadRun;
+using ServerlessBackOffice.Pipeline.Archive;
+using ServerlessBackOffice.Pipeline.Compliance;
 using ServerlessBackOffice.Pipeline.Ports;
 using ServerlessBackOffice.ServiceBusEmulator.Filters;
 using ServerlessBackOffice.Topology;
@@ -25,6 +27,7 @@ public sealed class LoadRunTests
         Assert.True(result.Outcomes["accepted"] >= Small.Trades * 9 / 10, result.Render());
         Assert.Contains("rejected", result.Outcomes.Keys);
         Assert.Equal(0, result.LeftBehind);
+        Assert.Empty(result.DeadLetterReasons);
         Assert.Equal(0, result.OpenInstructions);
         Assert.Equal(0, result.UnbalancedEntries);
         Assert.True(result.LedgerEntries >= result.Outcomes["accepted"], result.Render());
@@ -40,9 +43,56 @@ public sealed class LoadRunTests
         var first = await new InMemoryDayRun(Small).RunAsync(null, TestContext.Current.CancellationToken);
         var second = await new InMemoryDayRun(Small).RunAsync(null, TestContext.Current.CancellationToken);
 
-        Assert.Equal(first.Outcomes.OrderBy(o => o.Key), second.Outcomes.OrderBy(o => o.Key));
-        Assert.Equal(first.Functions.OrderBy(f => f.Key), second.Functions.OrderBy(f => f.Key));
-        Assert.Equal((first.LedgerEntries, first.ArchiveRecords, first.ArchiveBytes, first.BusMessages), (second.LedgerEntries, second.ArchiveRecords, second.ArchiveBytes, second.BusMessages));
+        AssertSameRun(first, second);
+    }
+
+    private static void AssertSameRun(LoadRunResult expected, LoadRunResult actual)
+    {
+        Assert.Equal(expected.Outcomes.OrderBy(o => o.Key), actual.Outcomes.OrderBy(o => o.Key));
+        Assert.Equal(expected.Functions.OrderBy(f => f.Key), actual.Functions.OrderBy(f => f.Key));
+        Assert.Equal(
+            (expected.LedgerEntries, expected.ArchiveRecords, expected.ArchiveBytes, expected.BusMessages, expected.ArchiveFingerprint),
+            (actual.LedgerEntries, actual.ArchiveRecords, actual.ArchiveBytes, actual.BusMessages, actual.ArchiveFingerprint));
+    }
+
+    [Fact]
+    public async Task CompactStores_GiveTheSameRunAsStoresOfObjects()
+    {
+        // Every message published and every record archived passes through the documents the stores return, so equal archive
+        // fingerprints mean the compressed Cosmos forms read back as the documents that were written, queries included.
+        var compact = await new InMemoryDayRun(Small).RunAsync(null, TestContext.Current.CancellationToken);
+        var objects = await new InMemoryDayRun(Small with { CompactStores = false }).RunAsync(null, TestContext.Current.CancellationToken);
+
+        Assert.True(compact.Passed, compact.Render());
+        AssertSameRun(objects, compact);
+    }
+
+    [Fact]
+    public async Task Archive_IsWriteOnce_AndReadsBackOnlyTheInboundRecordsStagesReadBack()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var archive = new CountingArchiveStore();
+        var day = new DateOnly(2026, 11, 24);
+        var oms = ArchiveRecordNames.Inbound(Entities.OmsTrades.Name, "m-1");
+        var compliance = ArchiveRecordNames.Inbound(ComplianceHandler.InboundEntity, "T-1:1:TradeCaptured");
+        var outbound = ArchiveRecordNames.Outbound(Entities.TradeEvents.Name, "T-1:1:TradeCaptured");
+        ArchiveRecord Record(string name, string content) => new(day, name, System.Text.Encoding.UTF8.GetBytes(content), "application/json");
+
+        Assert.Equal(ArchiveWriteResult.Written, await archive.WriteAsync(Record(oms, "{\"a\":1}"), ct));
+        Assert.Equal(ArchiveWriteResult.Written, await archive.WriteAsync(Record(compliance, "{\"b\":2}"), ct));
+        Assert.Equal(ArchiveWriteResult.Written, await archive.WriteAsync(Record(outbound, "{\"c\":3}"), ct));
+        Assert.Equal(ArchiveWriteResult.AlreadyArchived, await archive.WriteAsync(Record(compliance, "{\"b\":2}"), ct));
+        Assert.Equal(ArchiveWriteResult.Conflict, await archive.WriteAsync(Record(compliance, "{\"b\":3}"), ct));
+
+        Assert.Equal((3, 1), (archive.Records, archive.Conflicts));
+        foreach (var (name, content) in new[] { (oms, "{\"a\":1}"), (compliance, "{\"b\":2}") })
+        {
+            await using var stream = await archive.OpenAsync(day, name, ct);
+            Assert.Equal(content, await new StreamReader(stream!).ReadToEndAsync(ct));
+        }
+
+        Assert.Null(await archive.OpenAsync(day, ArchiveRecordNames.Inbound(ComplianceHandler.InboundEntity, "never-written"), ct));
+        await Assert.ThrowsAsync<NotSupportedException>(() => archive.OpenAsync(day, outbound, ct));
     }
 
     [Fact]
