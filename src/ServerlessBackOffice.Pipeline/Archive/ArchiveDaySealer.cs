@@ -88,14 +88,14 @@ public sealed partial class ArchiveDaySealer(IArchiveStore store, IArchiveSignin
                     else
                     {
                         buffered += entry.Size;
-                        window.Enqueue((entry, ReadAllAsync(businessDate, entry.Name, cancellationToken)));
+                        window.Enqueue((entry, store.ReadListedAsync(businessDate, entry.Name, "in the seal", cancellationToken)));
                     }
                 }
 
                 var (head, read) = window.Dequeue();
                 if (read is null)
                 {
-                    await using var content = await OpenAsync(businessDate, head.Name, cancellationToken);
+                    await using var content = await store.OpenListedAsync(businessDate, head.Name, "in the seal", cancellationToken);
                     await AddAsync(zip, ArchiveFormat.RecordsFolder + head.Name, content, cancellationToken);
                 }
                 else
@@ -124,18 +124,6 @@ public sealed partial class ArchiveDaySealer(IArchiveStore store, IArchiveSignin
 
     /// <summary>Declared bytes the bundle writer holds read ahead of the zip, at most (a larger record is streamed).</summary>
     public const long ReadAheadBytes = 16L << 20;
-
-    private async Task<Stream> OpenAsync(DateOnly businessDate, string name, CancellationToken cancellationToken) =>
-        await store.OpenAsync(businessDate, name, cancellationToken)
-            ?? throw new InvalidOperationException($"Record {name} of {businessDate:yyyy-MM-dd} is listed in the seal but missing from the archive.");
-
-    private async Task<byte[]> ReadAllAsync(DateOnly businessDate, string name, CancellationToken cancellationToken)
-    {
-        await using var content = await OpenAsync(businessDate, name, cancellationToken);
-        using var buffer = new MemoryStream();
-        await content.CopyToAsync(buffer, cancellationToken);
-        return buffer.ToArray();
-    }
 
     private static async Task AddAsync(ZipArchive zip, string path, Stream content, CancellationToken cancellationToken)
     {

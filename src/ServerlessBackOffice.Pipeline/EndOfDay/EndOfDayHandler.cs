@@ -249,21 +249,12 @@ public sealed partial class EndOfDayHandler(
             while (next < records.Count && window.Count < Math.Max(1, options.ReadAhead))
             {
                 var (name, sha) = records[next++];
-                window.Enqueue((name, sha, ReadAllAsync(businessDate, name, cancellationToken)));
+                window.Enqueue((name, sha, archive.ReadListedAsync(businessDate, name, "in the day's listing", cancellationToken)));
             }
 
             var head = window.Dequeue();
             yield return (head.Name, await head.Read, head.Sha256);
         }
-    }
-
-    private async Task<byte[]> ReadAllAsync(DateOnly businessDate, string name, CancellationToken cancellationToken)
-    {
-        await using var stream = await archive.OpenAsync(businessDate, name, cancellationToken)
-            ?? throw new InvalidOperationException($"Record {name} of {businessDate:yyyy-MM-dd} was listed but cannot be read.");
-        using var buffer = new MemoryStream();
-        await stream.CopyToAsync(buffer, cancellationToken);
-        return buffer.ToArray();
     }
 
     private async Task DeliverBundleAsync(DateOnly businessDate, CancellationToken cancellationToken)
