@@ -41,8 +41,13 @@ public sealed partial class ArchiveDaySealer(IArchiveStore store, IArchiveSignin
     }
 
     /// <summary>Writes a sealed day's bundle as a zip to <paramref name="destination"/>, record by record.</summary>
+    /// <param name="businessDate">The sealed day.</param>
+    /// <param name="destination">Where the zip goes.</param>
+    /// <param name="cancellationToken">Cancels the write.</param>
+    /// <param name="spooled">Records the caller read from this archive just before (the close's pass over the day): those are
+    /// taken from the spool, every other record from the store. The bundle's bytes are the same either way.</param>
     /// <exception cref="InvalidOperationException">The day is not sealed yet.</exception>
-    public async Task WriteBundleAsync(DateOnly businessDate, Stream destination, CancellationToken cancellationToken)
+    public async Task WriteBundleAsync(DateOnly businessDate, Stream destination, CancellationToken cancellationToken, ArchiveReadSpool? spooled = null)
     {
         var seal = await store.ReadSealAsync(businessDate, cancellationToken)
             ?? throw new InvalidOperationException($"{businessDate:yyyy-MM-dd} is not sealed; a bundle is only offered for sealed days.");
@@ -81,7 +86,12 @@ public sealed partial class ArchiveDaySealer(IArchiveStore store, IArchiveSignin
                        && (window.Count == 0 || manifest.Records[next].Size > ReadAheadBytes || buffered + manifest.Records[next].Size <= ReadAheadBytes))
                 {
                     var entry = manifest.Records[next++];
-                    if (entry.Size > ReadAheadBytes)
+                    if (spooled is not null && spooled.TryRead(entry.Name, out var held))
+                    {
+                        window.Enqueue((entry, Task.FromResult(held)));
+                        buffered += entry.Size;
+                    }
+                    else if (entry.Size > ReadAheadBytes)
                     {
                         window.Enqueue((entry, null));
                     }

@@ -29,7 +29,8 @@ public sealed record EndOfDayResult(IReadOnlyList<BookCloseResult> Books, bool S
 /// <item>Archive every report as <c>reports/&lt;book&gt;.&lt;report&gt;</c>, the inputs file first (it is the close's commit point),
 /// then deliver each to every <see cref="IReportSink"/>. A re-run recomputes from the same inputs, so it writes identical bytes:
 /// the archive answers AlreadyArchived and nothing changes. A different report under an existing name is a bug and throws.</item>
-/// <item>When every book of reference data has closed: seal the day (<see cref="ArchiveDaySealer"/>, once) and deliver its bundle.</item>
+/// <item>When every book of reference data has closed: seal the day (<see cref="ArchiveDaySealer"/>, once) and deliver its bundle;
+/// the records the close read are taken from an <see cref="ArchiveReadSpool"/> of that pass, not read from the store again.</item>
 /// </list>
 /// <c>backoffice replay</c> runs the same builder on a bundle and must reproduce every report byte for byte.
 /// </summary>
@@ -58,7 +59,7 @@ public sealed partial class EndOfDayHandler(
             if (await ClosedInputsAsync(close, cancellationToken) is { } closed)
             {
                 // Closed before: recompute from the records it was closed with, and only those.
-                results.AddRange(await CloseBooksAsync([(close, closed.Parameters)], closed.Records, cancellationToken));
+                results.AddRange(await CloseBooksAsync([(close, closed.Parameters)], closed.Records, spool: null, cancellationToken));
             }
             else
             {
@@ -66,13 +67,16 @@ public sealed partial class EndOfDayHandler(
             }
         }
 
+        // The records the books closing now read are kept in a local spool, so the day's bundle, written right after when
+        // this close seals the day, reads the store only for the records the close did not read (its reports).
+        using var spool = fresh.Count > 0 && _sinks.Count > 0 ? new ArchiveReadSpool() : null;
         if (fresh.Count > 0)
         {
             // Every book closing now reads the day's records in one pass: each is listed and read once, and fed to a builder
             // per book (a day run closes its three books together; each used to read the whole day again).
             var records = await ListInputsAsync(businessDate, cancellationToken);
             results.AddRange(await CloseBooksAsync(
-                [.. fresh.Select(c => (c, new DayReportParameters(c.BusinessDate, c.ClosedAt, options.FirmLei, [c.Book])))], records, cancellationToken));
+                [.. fresh.Select(c => (c, new DayReportParameters(c.BusinessDate, c.ClosedAt, options.FirmLei, [c.Book])))], records, spool, cancellationToken));
         }
 
         results.Sort((a, b) => string.CompareOrdinal(a.Book, b.Book));
@@ -82,7 +86,7 @@ public sealed partial class EndOfDayHandler(
         if (await AllClosedAsync(businessDate, data.Books.Keys, cancellationToken))
         {
             await sealer.SealAsync(businessDate, cancellationToken);
-            await DeliverBundleAsync(businessDate, cancellationToken);
+            await DeliverBundleAsync(businessDate, spool, cancellationToken);
             sealedNow = true;
         }
 
@@ -118,7 +122,7 @@ public sealed partial class EndOfDayHandler(
     // Computes the reports of each book from the same records, read once, then archives and delivers them book by book, in
     // the order given: each book's inputs file first (its commit point), then its reports.
     private async Task<IReadOnlyList<BookCloseResult>> CloseBooksAsync(
-        IReadOnlyList<(BookClose Close, DayReportParameters Parameters)> books, IReadOnlyList<(string Name, byte[]? Sha256)> records, CancellationToken cancellationToken)
+        IReadOnlyList<(BookClose Close, DayReportParameters Parameters)> books, IReadOnlyList<(string Name, byte[]? Sha256)> records, ArchiveReadSpool? spool, CancellationToken cancellationToken)
     {
         var files = books.Select(_ => new InMemoryReportFiles()).ToArray();
         var builders = new List<DayReportBuilder>(books.Count);
@@ -135,6 +139,8 @@ public sealed partial class EndOfDayHandler(
                 {
                     builder.Add(name, content, sha256);
                 }
+
+                spool?.Add(name, content);
             }
 
             foreach (var builder in builders)
@@ -257,7 +263,7 @@ public sealed partial class EndOfDayHandler(
         }
     }
 
-    private async Task DeliverBundleAsync(DateOnly businessDate, CancellationToken cancellationToken)
+    private async Task DeliverBundleAsync(DateOnly businessDate, ArchiveReadSpool? spool, CancellationToken cancellationToken)
     {
         if (_sinks.Count == 0)
         {
@@ -265,7 +271,7 @@ public sealed partial class EndOfDayHandler(
         }
 
         using var bundle = new MemoryStream();
-        await sealer.WriteBundleAsync(businessDate, bundle, cancellationToken);
+        await sealer.WriteBundleAsync(businessDate, bundle, cancellationToken, spool);
         foreach (var sink in _sinks)
         {
             bundle.Position = 0;

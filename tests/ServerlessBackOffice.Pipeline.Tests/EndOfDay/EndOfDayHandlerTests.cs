@@ -208,6 +208,27 @@ public sealed class EndOfDayHandlerTests : IDisposable
     }
 
     [Fact]
+    public async Task Close_ThatSealsTheDay_WritesTheBundleFromTheRecordsTheCloseRead_WithoutReadingThemAgain()
+    {
+        await ArchiveTradeAsync("P-1", "PAR-CASH", "XPAR");
+        await ArchiveTradeAsync("P-2", "PAR-CASH", "XPAR", "15:45");
+        await ArchiveTradeAsync("N-1", "NY-CASH", "XNYS");
+
+        var result = await Handler().CloseAsync(Day, [Close("LDN-CASH"), Close("NY-CASH"), Close("PAR-CASH")], TestContext.Current.CancellationToken);
+
+        Assert.True(result.Sealed);
+        var inputs = _archive.Written.Where(DayReportBuilder.IsInput).ToList();
+        Assert.NotEmpty(inputs);
+        Assert.All(inputs, name => Assert.Equal(1, _archive.Opened.Count(n => n == name)));
+        // The same bundle, byte for byte, as one written from the store alone.
+        using var fromStore = new MemoryStream();
+        await new ArchiveDaySealer(_archive.Inner, new FixedSigningKeyProvider(_key), NullLogger<ArchiveDaySealer>.Instance)
+            .WriteBundleAsync(Day, fromStore, TestContext.Current.CancellationToken);
+        Assert.Equal(fromStore.ToArray(), _delivered.Single(d => d.Name == EndOfDayHandler.BundleFileName).Bytes);
+        Assert.True(ArchiveVerifier.Verify(ZipArchiveBundle.Open(fromStore.ToArray()), []).IsIntact);
+    }
+
+    [Fact]
     public async Task IsClosed_IsTrueOnlyOnceTheBooksInputsAreArchived()
     {
         var handler = Handler();
