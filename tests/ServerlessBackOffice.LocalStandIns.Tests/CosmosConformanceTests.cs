@@ -116,6 +116,35 @@ public sealed class CosmosConformanceTests : IClassFixture<CosmosClassFixture>
     }
 
     [Fact]
+    public async Task Query_WithPartitionKeyOption_SeesEveryWriteReplaceDeleteAndRolledBackBatchOfThatPartition()
+    {
+        // The stand-in answers a single-partition query from its own index of each partition: every kind of write must
+        // keep that index exact, including a replace, a delete, an upsert and a batch that rolls back.
+        var (pk, other, empty) = (NewPartition(), NewPartition(), NewPartition());
+        await SeedAsync(pk, 3);
+        await SeedAsync(other, 1);
+        await Items.ReplaceItemAsync(new TestItem($"{pk}-1", pk, "replaced", 10), $"{pk}-1", new PartitionKey(pk), cancellationToken: ct);
+        await Items.DeleteItemAsync<TestItem>($"{pk}-2", new PartitionKey(pk), cancellationToken: ct);
+        await Items.UpsertItemAsync(new TestItem("upserted", pk, "new", 11), new PartitionKey(pk), cancellationToken: ct);
+        using (var failed = await Items.CreateTransactionalBatch(new PartitionKey(pk))
+                   .CreateItem(new TestItem("rolled-back", pk, "never", 12))
+                   .DeleteItem($"{pk}-3")
+                   .CreateItem(new TestItem("upserted", pk, "conflict", 13))
+                   .ExecuteAsync(ct))
+        {
+            Assert.False(failed.IsSuccessStatusCode);
+        }
+
+        async Task<List<string>> NamesAsync(string partition) =>
+            [.. (await DrainAsync(Items.GetItemQueryIterator<TestItem>("SELECT * FROM c", requestOptions: new QueryRequestOptions { PartitionKey = new PartitionKey(partition) })))
+                .Select(r => $"{r.Id.Replace(partition, "pk", StringComparison.Ordinal)}:{r.Name}").Order(StringComparer.Ordinal)];
+
+        Assert.Equal(["pk-1:replaced", "pk-3:n3", "upserted:new"], await NamesAsync(pk));
+        Assert.Equal(["pk-1:n1"], await NamesAsync(other));
+        Assert.Empty(await NamesAsync(empty));
+    }
+
+    [Fact]
     public async Task Query_WithoutPartitionKey_RunsAcrossPartitions()
     {
         var (pkA, pkB) = (NewPartition(), NewPartition());

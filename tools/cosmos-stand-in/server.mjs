@@ -43,7 +43,55 @@ Documents.prototype._set = function setWithSequence(data) {
     // eslint-disable-next-line no-param-reassign
     data._lsn = sequence;
   }
-  return originalSet.call(this, data);
+  const stored = originalSet.call(this, data);
+  indexPartition(this, stored);
+  return stored;
+};
+
+// Each collection's documents by partition key value, kept beside the package's own map by every write and delete (a
+// replace is a delete and a set), so a query or change feed scoped to one partition reads that partition and not every
+// document of the container. The package scans the whole container for each request; at 10,000 trades the per-message
+// single-partition queries each scanned tens of thousands of documents.
+const partitions = new WeakMap();
+
+function partitionsOf(documents) {
+  let map = partitions.get(documents);
+  if (!map) {
+    map = new Map();
+    partitions.set(documents, map);
+  }
+  return map;
+}
+
+function partitionKeyOf(documents, data) {
+  return JSON.stringify(documents._partitionKeyPath.map(path => getValue(path.slice(1).split("/"), data) ?? null));
+}
+
+function indexPartition(documents, data) {
+  const key = partitionKeyOf(documents, data);
+  const map = partitionsOf(documents);
+  let partition = map.get(key);
+  if (!partition) {
+    partition = new Map();
+    map.set(key, partition);
+  }
+  partition.set(data._rid, documents._data.get(data._rid));
+}
+
+const originalDelete = Documents.prototype.delete;
+Documents.prototype.delete = function deleteAndUnindex(idOrRid, partition) {
+  const data = this._item("/id", idOrRid, partition).read();
+  const result = originalDelete.call(this, idOrRid, partition);
+  if (data) {
+    const key = partitionKeyOf(this, data);
+    const map = partitionsOf(this);
+    const indexed = map.get(key);
+    if (indexed) {
+      indexed.delete(data._rid);
+      if (indexed.size === 0) map.delete(key);
+    }
+  }
+  return result;
 };
 
 const server = createHttpServer({ keepAlive: true });
@@ -154,9 +202,8 @@ async function query(req, res, collection) {
   const body = JSON.parse((await readBody(req)).toString("utf8") || "{}");
   if (!body.query) return send(res, 400, { code: "BadRequest", message: "missing query" });
   const documents = collection.documents;
-  const inPartition = partitionFilter(collection, req.headers["x-ms-documentdb-partitionkey"]);
   const now = nowSeconds();
-  const data = liveDocuments(collection, now).filter(inPartition);
+  const data = documentsInScope(collection, req.headers["x-ms-documentdb-partitionkey"], now);
   const indexingPolicy = collection.read().indexingPolicy || {};
   let result;
   try {
@@ -208,11 +255,9 @@ function changeFeed(req, res, collection) {
     after = Number.parseInt(String(ifNoneMatch).replace(/"/g, ""), 10) || 0;
   }
   const since = !ifNoneMatch && ifModifiedSince ? Date.parse(ifModifiedSince) / 1000 : null;
-  const inPartition = partitionFilter(collection, req.headers["x-ms-documentdb-partitionkey"]);
   const now = nowSeconds();
-  let changes = liveDocuments(collection, now)
+  let changes = documentsInScope(collection, req.headers["x-ms-documentdb-partitionkey"], now)
     .filter(doc => doc._lsn > after && (since === null || doc._ts >= Math.floor(since)))
-    .filter(inPartition)
     .sort((a, b) => a._lsn - b._lsn);
   const max = headerInt(req, "x-ms-max-item-count");
   if (max && max > 0) changes = changes.slice(0, max);
@@ -355,10 +400,27 @@ function isExpired(collection, doc, now = nowSeconds()) {
   return ttl !== null && now >= doc._ts + ttl;
 }
 
-function liveDocuments(collection, now) {
-  const all = [...collection.documents._data.values()].map(item => item.read());
+function liveDocuments(collection, now, items = collection.documents._data.values()) {
+  const all = [...items].map(item => item.read());
   const ttlOn = collection.read().defaultTtl !== undefined && collection.read().defaultTtl !== null;
   return ttlOn ? all.filter(doc => !isExpired(collection, doc, now)) : all;
+}
+
+// The live documents a request's partition-key header scopes it to: that partition's from the index when the header
+// names values, every document otherwise (no header: cross-partition; PartitionKey.None, sent as {}: the documents
+// without the property, found by the exact filter). The exact filter runs on the index's candidates as well.
+function documentsInScope(collection, header, now) {
+  const inPartition = partitionFilter(collection, header);
+  const parsed = header ? parseJsonOrNull(header) : null;
+  if (
+    Array.isArray(parsed) &&
+    parsed.length === collection.documents._partitionKeyPath.length &&
+    parsed.every(value => value === null || typeof value !== "object")
+  ) {
+    const indexed = partitionsOf(collection.documents).get(JSON.stringify(parsed));
+    return indexed ? liveDocuments(collection, now, indexed.values()).filter(inPartition) : [];
+  }
+  return liveDocuments(collection, now).filter(inPartition);
 }
 
 function sweepExpired() {

@@ -63,7 +63,7 @@ public sealed class CosmosConfirmationStore(Container container) : IConfirmation
         var query = new QueryDefinition("SELECT * FROM c WHERE c.type = @type AND c.heldSince < @before")
             .WithParameter("@type", DocumentType)
             .WithParameter("@before", StoredConfirmation.Instant(before));
-        using var iterator = container.GetItemQueryIterator<StoredConfirmation>(query);
+        using var iterator = container.GetItemQueryIterator<StoredConfirmation>(query, requestOptions: CosmosScans.Options());
         while (iterator.HasMoreResults)
         {
             foreach (var stored in await iterator.ReadNextAsync(cancellationToken))
@@ -100,7 +100,7 @@ public sealed class CosmosConfirmationStore(Container container) : IConfirmation
         var query = new QueryDefinition("SELECT * FROM c WHERE c.type = @type AND c.awaitingCutoffReport = true AND c.cutoffAt <= @at")
             .WithParameter("@type", DocumentType)
             .WithParameter("@at", StoredConfirmation.Instant(at));
-        using var iterator = container.GetItemQueryIterator<StoredConfirmation>(query);
+        using var iterator = container.GetItemQueryIterator<StoredConfirmation>(query, requestOptions: CosmosScans.Options());
         while (iterator.HasMoreResults)
         {
             foreach (var stored in await iterator.ReadNextAsync(cancellationToken))

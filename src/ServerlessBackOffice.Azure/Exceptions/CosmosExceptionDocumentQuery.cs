@@ -22,7 +22,7 @@ public sealed class CosmosExceptionDocumentQuery(Container trades, Container ale
             .WithParameter("@type", CosmosConfirmationStore.DocumentType)
             .WithParameter("@mismatched", nameof(ConfirmationStatus.Mismatched))
             .WithParameter("@confirmed", nameof(ConfirmationStatus.Confirmed));
-        using var iterator = trades.GetItemQueryIterator<ConfirmationRow>(query);
+        using var iterator = trades.GetItemQueryIterator<ConfirmationRow>(query, requestOptions: CosmosScans.Options());
         while (iterator.HasMoreResults)
         {
             foreach (var row in await iterator.ReadNextAsync(cancellationToken))
@@ -41,7 +41,7 @@ public sealed class CosmosExceptionDocumentQuery(Container trades, Container ale
     {
         var query = new QueryDefinition("SELECT * FROM c WHERE c.type = @type").WithParameter("@type", "ComplianceAlert");
         var from = since.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture);
-        using var iterator = alerts.GetItemQueryIterator<AlertRow>(query);
+        using var iterator = alerts.GetItemQueryIterator<AlertRow>(query, requestOptions: CosmosScans.Options());
         while (iterator.HasMoreResults)
         {
             foreach (var row in await iterator.ReadNextAsync(cancellationToken))

@@ -56,7 +56,7 @@ public sealed class CosmosRepairStore(Container container) : IRepairStore
     public async IAsyncEnumerable<Repair> ListAsync([EnumeratorCancellation] CancellationToken cancellationToken)
     {
         var query = new QueryDefinition("SELECT * FROM c WHERE c.type = @type").WithParameter("@type", DocumentType);
-        using var iterator = container.GetItemQueryIterator<StoredRepairDocument>(query);
+        using var iterator = container.GetItemQueryIterator<StoredRepairDocument>(query, requestOptions: CosmosScans.Options());
         while (iterator.HasMoreResults)
         {
             foreach (var stored in await iterator.ReadNextAsync(cancellationToken))

@@ -90,7 +90,7 @@ public sealed class CosmosLedgerStore(Container container) : ILedgerStore
         // A cross-partition read, for end of day only: the per-trade path never queries across partitions.
         var query = new QueryDefinition("SELECT * FROM c WHERE c.type = @type AND c.book = @book AND c.valueDate <= @asOf")
             .WithParameter("@type", LedgerDocuments.EntryType).WithParameter("@book", book).WithParameter("@asOf", EntryDocument.Date(asOf));
-        using var iterator = container.GetItemQueryIterator<EntryDocument>(query);
+        using var iterator = container.GetItemQueryIterator<EntryDocument>(query, requestOptions: CosmosScans.Options());
         while (iterator.HasMoreResults)
         {
             foreach (var document in await iterator.ReadNextAsync(cancellationToken))

@@ -57,7 +57,7 @@ public sealed class CosmosReconciliationStore(Container container) : IReconcilia
     public async IAsyncEnumerable<ReconciliationDocument> ListAsync([EnumeratorCancellation] CancellationToken cancellationToken)
     {
         var query = new QueryDefinition("SELECT * FROM c WHERE c.type = @type").WithParameter("@type", DocumentType);
-        using var iterator = container.GetItemQueryIterator<StoredReconciliation>(query);
+        using var iterator = container.GetItemQueryIterator<StoredReconciliation>(query, requestOptions: CosmosScans.Options());
         var all = new List<ReconciliationDocument>();
         while (iterator.HasMoreResults)
         {

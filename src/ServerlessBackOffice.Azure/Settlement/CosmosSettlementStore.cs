@@ -157,7 +157,7 @@ public sealed class CosmosSettlementStore(Container trades, Container instructio
 
     private static async IAsyncEnumerable<TDocument> QueryAsync<TStored, TDocument>(Container container, QueryDefinition query, Func<TStored, string> state, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
-        using var iterator = container.GetItemQueryIterator<TStored>(query);
+        using var iterator = container.GetItemQueryIterator<TStored>(query, requestOptions: CosmosScans.Options());
         while (iterator.HasMoreResults)
         {
             foreach (var stored in await iterator.ReadNextAsync(cancellationToken))
