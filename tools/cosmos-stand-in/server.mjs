@@ -10,6 +10,7 @@ import { randomUUID } from "node:crypto";
 import { appendFileSync } from "node:fs";
 import { watchParent } from "./parent-watch.mjs";
 import { readRecords, decodeOperation, encodeResults, OperationType } from "./batch-codec.mjs";
+import { installLinearFrom } from "./linear-from.mjs";
 
 const require = createRequire(new URL("../node/package.json", import.meta.url));
 const packageRoot = "@vercel/cosmosdb-server/lib";
@@ -94,24 +95,7 @@ Documents.prototype.delete = function deleteAndUnindex(idOrRid, partition) {
   return result;
 };
 
-// The query compiler (@zeit/cosmosdb-query, the package's dependency) turns FROM into
-//   $c.reduce(($, c) => typeof c !== "undefined" ? [...$, { c: c }] : $, [])
-// which copies the accumulator for every document: quadratic in the container's size. A query over the ledger of a
-// 10,000-trade day (120,000 documents) took minutes per page. The same rows, in the same order, come from a filter and
-// a map; the compiled code is rewritten once per query text (the package caches queries by text).
-const cosmosQuery = require("@zeit/cosmosdb-query").default;
-const queryPrototype = Object.getPrototypeOf(cosmosQuery("SELECT * FROM c"));
-const compiledCode = Object.getOwnPropertyDescriptor(queryPrototype, "code").get;
-const quadraticFrom = /\$c\.reduce\(\(\$, (\w+)\) => typeof \1 !== "undefined" \? \[\.\.\.\$, \{\s*(\w+): \1\s*\}\] : \$, \[\]\)/g;
-Object.defineProperty(queryPrototype, "code", {
-  get() {
-    if (this._linearCode === undefined) {
-      const code = compiledCode.call(this);
-      this._linearCode = code && code.replace(quadraticFrom, (_, source, alias) => `$c.filter(${source} => typeof ${source} !== "undefined").map(${source} => ({ ${alias}: ${source} }))`);
-    }
-    return this._linearCode;
-  },
-});
+installLinearFrom(require);
 
 const server = createHttpServer({ keepAlive: true });
 const [packageHandler] = server.listeners("request");
