@@ -19,5 +19,15 @@ if (!main) {
 const require = createRequire(import.meta.url);
 // BlobGCManager reads this default when the server constructs it, after this assignment.
 require(join(dirname(resolve(main)), "utils", "constants.js")).DEFAULT_GC_INTERVAL_MS = 24 * 60 * 60 * 1000;
+// The blob metadata collection carries binary indices on accountName, containerName, name and snapshot. Every insert
+// splices each index (a copy of the whole index), and only the one on name narrows a lookup (the others hold one account,
+// one container, one snapshot value). Past 100,000 blobs — a 10,000-trade day's archive — the four cost about 0.6 ms an
+// upload against 0.1 ms for name alone (lokijs, measured on this machine), on Azurite's single thread. Lookups put name
+// first, so they keep the index they use.
+const Loki = createRequire(resolve(main))("lokijs");
+const addCollection = Loki.prototype.addCollection;
+Loki.prototype.addCollection = function addCollectionIndexedByName(name, options) {
+  return addCollection.call(this, name, name === "$BLOBS_COLLECTION$" && options ? { ...options, indices: ["name"] } : options);
+};
 process.argv = [process.argv[0], resolve(main), ...rest];
 await import(pathToFileURL(resolve(main)).href);
