@@ -1,10 +1,12 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using ServerlessBackOffice.Azure.Capture;
+using ServerlessBackOffice.Azure.Compliance;
 using ServerlessBackOffice.Azure.Confirmation;
 using ServerlessBackOffice.Azure.Ledger;
 using ServerlessBackOffice.Azure.Settlement;
 using ServerlessBackOffice.Domain.Ledger;
+using ServerlessBackOffice.Pipeline.Compliance;
 using ServerlessBackOffice.Pipeline.Confirmation;
 using ServerlessBackOffice.Pipeline.InMemory;
 using ServerlessBackOffice.Pipeline.Settlement;
@@ -48,6 +50,10 @@ public static class CosmosDocumentCodecs
     /// <summary>A journal entry, as <see cref="CosmosLedgerStore"/> stores it (the sequence, which only orders a partition, is not kept).</summary>
     public static IDocumentCodec<JournalEntry> JournalEntry { get; } =
         new JsonCodec<JournalEntry, EntryDocument>(e => EntryDocument.From(e, 0), e => e.ToEntry(), CosmosSerialization.Options);
+
+    /// <summary>A compliance alert, as <see cref="Compliance.CosmosComplianceStore"/> stores it.</summary>
+    public static IDocumentCodec<ComplianceAlertRaised> ComplianceAlert { get; } =
+        new JsonCodec<ComplianceAlertRaised, AlertDocument>(AlertDocument.From, d => d.Alert, CosmosSerialization.Options);
 
     private sealed record Envelope<TStored>(
         [property: JsonPropertyName("_etag")] string? ETag,

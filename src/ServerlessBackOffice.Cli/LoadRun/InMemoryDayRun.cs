@@ -49,6 +49,7 @@ internal sealed record LoadRunResult(
     IReadOnlyDictionary<string, (long Invocations, long Retries, long DeadLettered)> Functions,
     IReadOnlyDictionary<string, int> DeadLetterReasons,
     IReadOnlyDictionary<string, string> DeadLetterExamples,
+    long ComplianceAlerts,
     long LedgerEntries,
     long UnbalancedEntries,
     int OpenInstructions,
@@ -84,6 +85,7 @@ internal sealed record LoadRunResult(
             text.AppendLine(CultureInfo.InvariantCulture, $"  dead letters {reason}: {count:N0}; the first: {DeadLetterExamples.GetValueOrDefault(reason)}");
         }
 
+        text.AppendLine(CultureInfo.InvariantCulture, $"compliance: {ComplianceAlerts:N0} alerts stored");
         text.AppendLine(CultureInfo.InvariantCulture, $"ledger: {LedgerEntries:N0} journal entries, {UnbalancedEntries:N0} unbalanced; instructions still open: {OpenInstructions:N0}");
         text.AppendLine(CultureInfo.InvariantCulture, $"archive: {ArchiveRecords:N0} records, {ArchiveBytes / (1024.0 * 1024.0):N1} MiB (kept as digests)");
         text.AppendLine(CultureInfo.InvariantCulture, $"bus: {BusMessages:N0} messages accepted, {BusDuplicatesDropped:N0} dropped by duplicate detection; left behind in consumed entities: {LeftBehind:N0}; most waiting at once: {PeakWaiting:N0}");
@@ -148,6 +150,7 @@ internal sealed class InMemoryDayRun(LoadRunOptions options)
         var settlementStore = compact
             ? new InMemorySettlementStore(CosmosDocumentCodecs.SettlementTrade, CosmosDocumentCodecs.SettlementInstruction)
             : new InMemorySettlementStore();
+        var compliance = new InMemoryComplianceStore(compact ? CosmosDocumentCodecs.ComplianceAlert : null);
         var services = new ServiceCollection()
             .AddSingleton<ILoggerFactory>(NullLoggerFactory.Instance)
             .AddSingleton(typeof(ILogger<>), typeof(Logger<>))
@@ -158,7 +161,7 @@ internal sealed class InMemoryDayRun(LoadRunOptions options)
             .AddSingleton<IConfirmationStore>(new InMemoryConfirmationStore(compact ? CosmosDocumentCodecs.Confirmation : null))
             .AddSingleton<ISettlementStore>(settlementStore)
             .AddSingleton<ILedgerStore>(new ArchivingLedgerStore(ledger, archive, clock))
-            .AddSingleton<IComplianceStore>(new InMemoryComplianceStore())
+            .AddSingleton<IComplianceStore>(compliance)
             .AddSingleton<IReconciliationStore>(new InMemoryReconciliationStore());
 
         // Consumed here: every Service Bus function's entity, the OMS replies, and the simulators' subscriptions.
@@ -268,11 +271,11 @@ internal sealed class InMemoryDayRun(LoadRunOptions options)
             progress?.Invoke(string.Create(CultureInfo.InvariantCulture, $"settlement day {day:yyyy-MM-dd}: {custodians.Counts.Open:N0} instructions open, {wall.Elapsed.TotalSeconds:N0} s"));
         }
 
-        return await ResultAsync(published, replies, bus, ledger, reference.Books.Keys, custodians, archive, wall.Elapsed, cancellationToken);
+        return await ResultAsync(published, replies, bus, ledger, compliance, reference.Books.Keys, custodians, archive, wall.Elapsed, cancellationToken);
     }
 
     private async Task<LoadRunResult> ResultAsync(
-        int published, ReplyCollector replies, InMemoryBus bus, InMemoryLedgerStore ledger, IEnumerable<string> books, CustodianSimulator custodians,
+        int published, ReplyCollector replies, InMemoryBus bus, InMemoryLedgerStore ledger, InMemoryComplianceStore compliance, IEnumerable<string> books, CustodianSimulator custodians,
         CountingArchiveStore archive, TimeSpan elapsed, CancellationToken cancellationToken)
     {
         var problems = new List<string>();
@@ -316,9 +319,10 @@ internal sealed class InMemoryDayRun(LoadRunOptions options)
         // What the day leaves in memory, the stores still referenced: the figure that grows with the number of trades.
         var held = GC.GetTotalMemory(forceFullCollection: true);
         GC.KeepAlive(ledger);
+        GC.KeepAlive(compliance);
         using var process = Process.GetCurrentProcess();
         return new LoadRunResult(
-            published, outcomes, functions, deadLetters, deadLetterExamples, entries, unbalanced, custodians.Counts.Open, archive.Records, archive.Bytes, archive.Fingerprint, bus.Sent, bus.DroppedAsDuplicates,
+            published, outcomes, functions, deadLetters, deadLetterExamples, compliance.AlertCount, entries, unbalanced, custodians.Counts.Open, archive.Records, archive.Bytes, archive.Fingerprint, bus.Sent, bus.DroppedAsDuplicates,
             leftBehind, _peakWaiting, elapsed, process.PeakWorkingSet64, _peakHeap, held, problems);
     }
 

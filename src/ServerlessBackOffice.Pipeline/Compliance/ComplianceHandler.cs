@@ -51,7 +51,7 @@ public sealed record ComplianceOutcome(ComplianceResult Result, IReadOnlyList<st
 /// The compliance stage: every captured or amended trade version is evaluated by every rule in force. Side effects, in order:
 /// (1) flush a window's pending outbox; (2) one conditional write of the window (the trade applied, the new alerts in its
 /// outbox, the inbound id remembered); (3) per new alert: store it (create-once), archive it as a state record, publish
-/// ComplianceAlertRaised (message id = alert id); (4) clear the outbox — only when there were alerts, so a trade without
+/// ComplianceAlertRaised (message id = alert id) — unless the store holds another raise of the same breach, which stands; (4) clear the outbox — only when there were alerts, so a trade without
 /// alerts costs one Cosmos write; (5) archive the inbound message with its outcome (write-once, deterministic bytes).
 /// Redelivery and reordering never double-count: the window keys trades by id and version and remembers applied message ids
 /// and raised alert ids (decision 0070).
@@ -224,12 +224,23 @@ public sealed partial class ComplianceHandler(
     {
         foreach (var alert in loaded.Document.Outbox)
         {
-            await store.StoreAlertAsync(alert, cancellationToken);
+            if (!await store.StoreAlertAsync(alert, cancellationToken) && await RaisedBeforeAsync(alert, cancellationToken) is { } first)
+            {
+                // The breach was alerted before and the window has since forgotten the alert's id (it remembers the last
+                // MaximumAlertIds; on a busy day an amendment re-evaluates its trade after that many more alerts). That alert
+                // was stored, archived and published when it was raised — a window's outbox is flushed before the window is
+                // evaluated again — and it stands. This raise differs from it (another detection time, maybe other evidence):
+                // archiving or publishing it under the alert's id would be refused as a different record, and a flush that
+                // throws leaves the outbox in place, so every later trade of the window would fail until it was dead-lettered.
+                LogRaisedAgain(alert.AlertId, alert.TradeId, first.DetectedAt);
+                continue;
+            }
+
             var record = new ArchiveRecord(ArchiveRecordNames.DayOf(alert.DetectedAtInstant), alert.ArchiveName, Encoding.UTF8.GetBytes(alert.ToJson()), "application/json");
             if (await archive.WriteAsync(record, cancellationToken) == ArchiveWriteResult.Conflict)
             {
-                // Nothing is overwritten; the first record of the alert stands. Only possible when an alert id fell out of the
-                // window's bounded memory and the same breach was raised again with a new detection time.
+                // Nothing is overwritten; the first record of the alert stands. Only possible when the store no longer holds
+                // the first alert of a breach raised again (one it holds is skipped above).
                 LogArchiveConflict(alert.AlertId, record.Name);
             }
 
@@ -239,6 +250,14 @@ public sealed partial class ComplianceHandler(
 
         // A lost race here is harmless: the writer that won saw the outbox and flushes it (idempotently) itself.
         await store.TryWriteWindowAsync(loaded.Document with { Outbox = [] }, loaded.ETag, cancellationToken);
+    }
+
+    // The stored alert with this id when it is another raise of the breach than this one, or null when it is this very alert
+    // (stored by an earlier flush of this outbox that did not finish): then the flush goes on, each step idempotent.
+    private async Task<ComplianceAlertRaised?> RaisedBeforeAsync(ComplianceAlertRaised alert, CancellationToken cancellationToken)
+    {
+        var stored = await store.GetAlertAsync(alert.AlertId, cancellationToken);
+        return stored is null || string.Equals(stored.ToJson(), alert.ToJson(), StringComparison.Ordinal) ? null : stored;
     }
 
     private async Task<ComplianceOutcome> FinishAsync(ComplianceInbound inbound, ComplianceOutcome outcome, IReadOnlyList<string> alertIds, CancellationToken cancellationToken)
@@ -363,6 +382,9 @@ public sealed partial class ComplianceHandler(
 
     [LoggerMessage(Level = LogLevel.Debug, Message = "Compliance window write for trade {TradeId} lost a concurrency race on attempt {Attempt}; evaluating again")]
     private partial void LogConflict(string tradeId, int attempt);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Compliance alert {AlertId} was raised again by trade {TradeId} after its window forgot it; the alert detected at {DetectedAt} stands and nothing is published again")]
+    private partial void LogRaisedAgain(string alertId, string tradeId, string detectedAt);
 
     [LoggerMessage(Level = LogLevel.Error, Message = "A different record is already archived for {Id} as {Name}; the first one stands")]
     private partial void LogArchiveConflict(string id, string name);

@@ -3,8 +3,10 @@ using System.Text.Json;
 using ServerlessBackOffice.Azure;
 using ServerlessBackOffice.Domain.Ledger;
 using ServerlessBackOffice.Domain.Settlement;
+using ServerlessBackOffice.Pipeline.Compliance;
 using ServerlessBackOffice.Pipeline.Confirmation;
 using ServerlessBackOffice.Pipeline.Contracts;
+using ServerlessBackOffice.Pipeline.Contracts.Compliance;
 using ServerlessBackOffice.Pipeline.InMemory;
 using ServerlessBackOffice.Pipeline.Ledger;
 using ServerlessBackOffice.Pipeline.Ports;
@@ -30,6 +32,13 @@ public sealed class CompactLedgerStoreContractTests : LedgerStoreContract
 {
     protected override Task<ILedgerStore> CreateStoreAsync() =>
         Task.FromResult<ILedgerStore>(new InMemoryLedgerStore(CosmosDocumentCodecs.LedgerState, CosmosDocumentCodecs.JournalEntry));
+}
+
+/// <summary>The compliance store contract, against the in-memory store keeping its alerts as compressed Cosmos documents (the load run's).</summary>
+public sealed class CompactComplianceStoreContractTests : ComplianceStoreContract
+{
+    protected override Task<IComplianceStore> CreateStoreAsync() =>
+        Task.FromResult<IComplianceStore>(new InMemoryComplianceStore(CosmosDocumentCodecs.ComplianceAlert));
 }
 
 /// <summary>

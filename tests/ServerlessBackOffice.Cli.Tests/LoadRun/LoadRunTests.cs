@@ -51,8 +51,8 @@ public sealed class LoadRunTests
         Assert.Equal(expected.Outcomes.OrderBy(o => o.Key), actual.Outcomes.OrderBy(o => o.Key));
         Assert.Equal(expected.Functions.OrderBy(f => f.Key), actual.Functions.OrderBy(f => f.Key));
         Assert.Equal(
-            (expected.LedgerEntries, expected.ArchiveRecords, expected.ArchiveBytes, expected.BusMessages, expected.ArchiveFingerprint),
-            (actual.LedgerEntries, actual.ArchiveRecords, actual.ArchiveBytes, actual.BusMessages, actual.ArchiveFingerprint));
+            (expected.LedgerEntries, expected.ComplianceAlerts, expected.ArchiveRecords, expected.ArchiveBytes, expected.BusMessages, expected.ArchiveFingerprint),
+            (actual.LedgerEntries, actual.ComplianceAlerts, actual.ArchiveRecords, actual.ArchiveBytes, actual.BusMessages, actual.ArchiveFingerprint));
     }
 
     [Fact]

@@ -59,13 +59,15 @@ public static class ComplianceEvents
 /// <summary>The compliance handler over in-memory adapters (or a given store), with the sample configuration.</summary>
 public sealed class ComplianceKit
 {
-    /// <summary>Creates a kit over a store (in memory by default).</summary>
-    public ComplianceKit(IComplianceStore? store = null, IMessagePublisher? publisher = null, Microsoft.Extensions.Logging.ILogger<ComplianceHandler>? logger = null)
+    /// <summary>Creates a kit over a store (in memory by default) with a configuration (the sample's by default).</summary>
+    public ComplianceKit(
+        IComplianceStore? store = null, IMessagePublisher? publisher = null, Microsoft.Extensions.Logging.ILogger<ComplianceHandler>? logger = null,
+        ComplianceConfiguration? configuration = null)
     {
         Store = store ?? new InMemoryComplianceStore();
         Publisher = publisher ?? Published;
         Handler = new ComplianceHandler(Store, Archive, Publisher, new InMemoryReferenceDataSource(ReferenceDataJson.LoadEmbedded()),
-            new FixedPriceHistorySource(Prices), SampleComplianceConfiguration.Load(), Clock, logger ?? NullLogger<ComplianceHandler>.Instance);
+            new FixedPriceHistorySource(Prices), configuration ?? SampleComplianceConfiguration.Load(), Clock, logger ?? NullLogger<ComplianceHandler>.Instance);
     }
 
     /// <summary>
