@@ -41,6 +41,10 @@ public enum TradeSettlementStatus
 /// <param name="Outbox">Messages of the last change.</param>
 /// <param name="RecentInboundMessageIds">Inbound message ids already applied (bounded).</param>
 /// <param name="ETag">Concurrency token; null before the first write.</param>
+/// <param name="AffirmedAhead">
+/// The version of an affirmation that reached settlement before the amendment it affirms (the two travel different paths):
+/// remembered, and acted on when that amendment arrives, so the order of the two never changes the outcome.
+/// </param>
 public sealed record TradeSettlementDocument(
     string TradeId,
     long Version,
@@ -51,7 +55,8 @@ public sealed record TradeSettlementDocument(
     string? InstructionId,
     IReadOnlyList<OutboundMessage> Outbox,
     IReadOnlyList<string> RecentInboundMessageIds,
-    string? ETag)
+    string? ETag,
+    long? AffirmedAhead = null)
 {
     /// <summary>How many inbound ids are remembered.</summary>
     public const int RecentInboundLimit = 16;
@@ -215,6 +220,9 @@ public static class SettlementOutcomes
 
     /// <summary>An amendment or a trade known before its affirmation: recorded, waiting for the affirmation.</summary>
     public const string AwaitingAffirmation = "awaitingAffirmation";
+
+    /// <summary>The affirmation of an amendment that has not reached settlement yet: recorded, acted on when it arrives.</summary>
+    public const string AwaitingAmendment = "awaitingAmendment";
 
     /// <summary>A non-economic amendment: the instruction stays, its version moves.</summary>
     public const string VersionUpdated = "versionUpdated";

@@ -37,9 +37,6 @@ public sealed partial class SettlementInstructionHandler(
     /// <summary>The reason for an affirmation of a trade capture has not stored yet (retried).</summary>
     public const string TradeNotYetStoredReason = "TradeNotYetStored";
 
-    /// <summary>The reason for an affirmation of a version whose amendment has not reached settlement yet (retried).</summary>
-    public const string AmendmentNotYetAppliedReason = "AmendmentNotYetApplied";
-
     /// <summary>Handles one trade event. Transient failures throw (the message is retried).</summary>
     public async Task<SettlementResult> HandleAsync(InboundMessage inbound, CancellationToken cancellationToken)
     {
@@ -216,8 +213,17 @@ public sealed partial class SettlementInstructionHandler(
 
         if (document is not null && document.Status != TradeSettlementStatus.AwaitingAffirmation && version > document.Version)
         {
-            // The affirmation of an amendment overtook the amendment itself: not a duplicate of the affirmation we acted on.
-            return SettlementResult.Retry(AmendmentNotYetAppliedReason, $"Trade {tradeId} v{version} is affirmed but settlement has only seen v{document.Version}; retried until the amendment arrives.");
+            // The affirmation of an amendment overtook the amendment itself (confirmation and the trade-events subscription are
+            // two paths): not a duplicate of the affirmation we acted on. Remembered, and acted on when the amendment arrives —
+            // the outcome is the same in either order, and nothing is redelivered in a loop until the amendment catches up.
+            var ahead = document with
+            {
+                AffirmedAhead = Math.Max(version, document.AffirmedAhead ?? 0),
+                RecentInboundMessageIds = TradeSettlementDocument.Bounded(document.RecentInboundMessageIds, messageId),
+            };
+            return (await store.TryWriteTradeAsync(ahead, document.ETag, cancellationToken)).Written
+                ? SettlementResult.Complete(SettlementOutcomes.AwaitingAmendment, $"Trade {tradeId} v{version} is affirmed before settlement has seen v{version} (it has v{document.Version}); instructed when the amendment arrives.")
+                : null;
         }
 
         if (document is not null && document.Status != TradeSettlementStatus.AwaitingAffirmation)
@@ -293,16 +299,26 @@ public sealed partial class SettlementInstructionHandler(
             return SettlementResult.Complete(SettlementOutcomes.Stale, $"TradeAmended v{trade.Version} is not newer than v{document.Version} ({document.Status}).", "StaleVersion");
         }
 
+        // An affirmation of this version (or a later one) that arrived first; one of an earlier version is spent.
+        var affirmedAhead = document.AffirmedAhead is { } ahead && ahead >= trade.Version ? ahead : (long?)null;
         var economic = document.Trade is null || SettlementTermsDiffer(document.Trade, trade);
         if (!economic && document.Status != TradeSettlementStatus.AwaitingAffirmation)
         {
-            // Same settlement terms: the instruction stays; its trades carry the new version so the ledger accepts them.
+            // Same settlement terms: the instruction stays; its trades carry the new version so the ledger accepts them. An
+            // affirmation of this version that came first affirms what is already instructed.
             if (document.Status == TradeSettlementStatus.Instructed && document.InstructionId is { } id)
             {
                 await UpdateAllocationVersionAsync(id, trade, cancellationToken);
             }
 
-            var kept = document with { Version = trade.Version, Trade = trade, Outbox = [], RecentInboundMessageIds = recent };
+            var kept = document with
+            {
+                Version = trade.Version,
+                Trade = trade,
+                Outbox = [],
+                RecentInboundMessageIds = recent,
+                AffirmedAhead = affirmedAhead > trade.Version ? affirmedAhead : null,
+            };
             return (await store.TryWriteTradeAsync(kept, document.ETag, cancellationToken)).Written
                 ? SettlementResult.Complete(SettlementOutcomes.VersionUpdated, $"TradeAmended v{trade.Version} changes no settlement term; the instruction stays.")
                 : null;
@@ -327,7 +343,23 @@ public sealed partial class SettlementInstructionHandler(
             InstructionId = null,
             Outbox = [],
             RecentInboundMessageIds = recent,
+            AffirmedAhead = affirmedAhead,
         };
+        if (affirmedAhead == trade.Version)
+        {
+            // Its affirmation came first: the amendment is applied and affirmed in one write, exactly as when the affirmation
+            // follows it (a redelivery of either finds its message id remembered).
+            var affirmed = await OnAffirmedAsync(next with { RecentInboundMessageIds = document.RecentInboundMessageIds, AffirmedAhead = null }, trade.TradeId, trade.Version, trade.CorrelationId, messageId, cancellationToken);
+            if (affirmed is not { Disposition: SettlementDisposition.DeadLetter })
+            {
+                return affirmed;
+            }
+
+            // The new terms cannot be instructed: the amendment still stands, awaiting an affirmation that cannot help, and the
+            // message is dead-lettered with the reason, as the affirmation would have been.
+            return (await store.TryWriteTradeAsync(next with { AffirmedAhead = null }, document.ETag, cancellationToken)).Written ? affirmed : null;
+        }
+
         return (await store.TryWriteTradeAsync(next, document.ETag, cancellationToken)).Written
             ? SettlementResult.Complete(SettlementOutcomes.AwaitingAffirmation, $"Trade {trade.TradeId} amended to v{trade.Version}; re-instructed once the new terms are affirmed.")
             : null;

@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Text;
 using System.Xml.Linq;
 using ServerlessBackOffice.Domain.Settlement;
@@ -87,7 +88,7 @@ public sealed class SettlementInstructionHandlerTests
     }
 
     [Fact]
-    public async Task AffirmationOfAnAmendment_ArrivingBeforeTheAmendment_IsRetriedAndThenInstructed()
+    public async Task AffirmationOfAnAmendment_ArrivingBeforeTheAmendment_IsRememberedAndInstructedWhenTheAmendmentArrives()
     {
         var h = new SettlementStageHarness();
         await h.CaptureAsync("T-1", GrossCounterparty);
@@ -96,13 +97,108 @@ public sealed class SettlementInstructionHandlerTests
 
         var early = await h.AffirmAsync("T-1", version: 2);
         var amendment = await h.DeliverTradeEventAsync(amended);
-        var redelivered = await h.AffirmAsync("T-1", version: 2);
+        var affirmationAgain = await h.AffirmAsync("T-1", version: 2);
+        var amendmentAgain = await h.DeliverTradeEventAsync(amended);
 
-        Assert.Equal(SettlementDisposition.Retry, early.Disposition);
-        Assert.Equal(SettlementInstructionHandler.AmendmentNotYetAppliedReason, early.Reason);
-        Assert.Equal(SettlementOutcomes.AwaitingAffirmation, amendment.Outcome);
-        Assert.NotEqual(SettlementOutcomes.Duplicate, redelivered.Outcome);
-        Assert.Equal("120", Instruction(h.ToCustodian.Last(m => m.Subject == SettlementRules.InstructionSubject)).Quantity);
+        // Completed, not given back: a retry loop would spend the message's deliveries in milliseconds and dead-letter it
+        // whenever the amendment is slower than that (seen in a 10,000-trade day).
+        Assert.Equal((SettlementDisposition.Complete, SettlementOutcomes.AwaitingAmendment), (early.Disposition, early.Outcome));
+        Assert.Equal(SettlementOutcomes.Instructed, amendment.Outcome);
+        Assert.Equal(SettlementOutcomes.Duplicate, affirmationAgain.Outcome);
+        Assert.Equal(SettlementOutcomes.Duplicate, amendmentAgain.Outcome);
+        var instructions = h.ToCustodian.Where(m => m.Subject == SettlementRules.InstructionSubject).Select(Instruction).ToList();
+        Assert.Equal(["100", "120"], instructions.Select(i => i.Quantity));
+        var document = await h.Store.GetTradeAsync("T-1", Ct);
+        Assert.Equal((TradeSettlementStatus.Instructed, 2L, 2L, (long?)null), (document!.Status, document.Version, document.TermsVersion, document.AffirmedAhead));
+    }
+
+    [Theory]
+    [InlineData(GrossCounterparty)]
+    [InlineData(NettingCounterparty)]
+    public async Task AmendmentAndItsAffirmation_InEitherOrder_LeaveTheSameInstructionsMessagesAndState(string counterparty)
+    {
+        async Task<(string[] Messages, string[] Instructions, TradeSettlementDocument Trade)> RunAsync(bool affirmationFirst)
+        {
+            var h = new SettlementStageHarness();
+            var first = await h.CaptureAsync("T-1", counterparty);
+            await h.AffirmAsync("T-1", counterparty: counterparty);
+            if (counterparty == NettingCounterparty)
+            {
+                await h.Instructions.RunNettingAsync(DateOnly.Parse(first.SettlementDate, CultureInfo.InvariantCulture), Ct);
+            }
+
+            var amended = await h.CaptureAsync("T-1", counterparty, "buy", "120", version: 2);
+            if (affirmationFirst)
+            {
+                await h.AffirmAsync("T-1", version: 2, counterparty: counterparty);
+                await h.DeliverTradeEventAsync(amended);
+            }
+            else
+            {
+                await h.DeliverTradeEventAsync(amended);
+                await h.AffirmAsync("T-1", version: 2, counterparty: counterparty);
+            }
+
+            if (counterparty == NettingCounterparty)
+            {
+                await h.Instructions.RunNettingAsync(DateOnly.Parse(amended.SettlementDate, CultureInfo.InvariantCulture), Ct);
+            }
+
+            var trade = (await h.Store.GetTradeAsync("T-1", Ct))!;
+            return ([.. h.Bus.Delivered.Select(m => $"{m.Destination} {m.MessageId} {m.Body}").Order(StringComparer.Ordinal)],
+                [.. h.InMemory.Instructions.Select(i => $"{i.InstructionId} {i.Phase} {string.Join(",", i.Trades.Select(t => $"{t.TradeId}v{t.Version}"))}").Order(StringComparer.Ordinal)],
+                trade with { ETag = null, RecentInboundMessageIds = [.. trade.RecentInboundMessageIds.Order(StringComparer.Ordinal)] });
+        }
+
+        var inOrder = await RunAsync(affirmationFirst: false);
+        var overtaken = await RunAsync(affirmationFirst: true);
+
+        Assert.Equal(inOrder.Messages, overtaken.Messages);
+        Assert.Equal(inOrder.Instructions, overtaken.Instructions);
+        Assert.Equal(inOrder.Trade.Status, overtaken.Trade.Status);
+        Assert.Equal((inOrder.Trade.Version, inOrder.Trade.TermsVersion, inOrder.Trade.InstructionId), (overtaken.Trade.Version, overtaken.Trade.TermsVersion, overtaken.Trade.InstructionId));
+        Assert.Equal(inOrder.Trade.RecentInboundMessageIds, overtaken.Trade.RecentInboundMessageIds);
+        Assert.Null(overtaken.Trade.AffirmedAhead);
+    }
+
+    [Fact]
+    public async Task AffirmationOfANonEconomicAmendment_ArrivingFirst_KeepsTheInstructionAndIsSpentByTheAmendment()
+    {
+        var h = new SettlementStageHarness();
+        await h.CaptureAsync("T-1", GrossCounterparty);
+        await h.AffirmAsync("T-1");
+        var v1 = Instruction(Assert.Single(h.ToCustodian));
+        var sameTerms = await h.CaptureAsync("T-1", GrossCounterparty, version: 2);
+
+        var early = await h.AffirmAsync("T-1", version: 2);
+        var amendment = await h.DeliverTradeEventAsync(sameTerms);
+
+        Assert.Equal(SettlementOutcomes.AwaitingAmendment, early.Outcome);
+        Assert.Equal(SettlementOutcomes.VersionUpdated, amendment.Outcome);
+        Assert.Equal(v1.InstructionId, Instruction(Assert.Single(h.ToCustodian)).InstructionId);
+        var document = await h.Store.GetTradeAsync("T-1", Ct);
+        Assert.Equal((TradeSettlementStatus.Instructed, 2L, (long?)null), (document!.Status, document.Version, document.AffirmedAhead));
+    }
+
+    [Fact]
+    public async Task AffirmationOfALaterAmendment_OutlivesAnEarlierAmendment_AndIsActedOnWhenItsOwnArrives()
+    {
+        var h = new SettlementStageHarness();
+        await h.CaptureAsync("T-1", GrossCounterparty);
+        await h.AffirmAsync("T-1");
+        var v2 = await h.CaptureAsync("T-1", GrossCounterparty, "buy", "120", version: 2);
+        var v3 = await h.CaptureAsync("T-1", GrossCounterparty, "buy", "130", version: 3);
+
+        var early = await h.AffirmAsync("T-1", version: 3);
+        var second = await h.DeliverTradeEventAsync(v2);
+        var waiting = await h.Store.GetTradeAsync("T-1", Ct);
+        var third = await h.DeliverTradeEventAsync(v3);
+
+        Assert.Equal(SettlementOutcomes.AwaitingAmendment, early.Outcome);
+        Assert.Equal(SettlementOutcomes.AwaitingAffirmation, second.Outcome);
+        Assert.Equal((TradeSettlementStatus.AwaitingAffirmation, (long?)3), (waiting!.Status, waiting.AffirmedAhead));
+        Assert.Equal(SettlementOutcomes.Instructed, third.Outcome);
+        Assert.Equal("130", Instruction(h.ToCustodian.Last(m => m.Subject == SettlementRules.InstructionSubject)).Quantity);
     }
 
     [Fact]
