@@ -15,6 +15,7 @@ using ServerlessBackOffice.Domain.ReferenceData;
 using ServerlessBackOffice.LocalStandIns;
 using ServerlessBackOffice.Pipeline.Exceptions;
 using ServerlessBackOffice.Pipeline.Archive;
+using ServerlessBackOffice.Pipeline.Compliance;
 using ServerlessBackOffice.Pipeline.Confirmation;
 using ServerlessBackOffice.Pipeline.EndOfDay;
 using ServerlessBackOffice.Pipeline.Ledger;
@@ -131,6 +132,14 @@ internal sealed partial class DayRunner(DayRunOptions options, IAnsiConsole cons
         var phases = publications.GroupBy(p => p.PublishAt).OrderBy(g => g.Key).ToList();
         await using var oms = client.CreateSender(Entities.OmsTrades.Name);
 
+        // Between the waves of a phase (OmsWaves): capture and compliance have handled what was published so far.
+        var ownerOf = provider.GetService<ComplianceConfiguration>() is { } compliance ? compliance.OwnerOf : (Func<string, string>)(account => account);
+        var waveFunctions = functions.Where(f => f.ResolveEntity(settings) is var (entity, subscription)
+                && (subscription is null ? entity == Entities.OmsTrades.Name : entity == Entities.TradeEvents.Name && subscription == Entities.TradeEventSubscriptions.Compliance.Name))
+            .Select(f => f.Name).ToList();
+        var waveGate = new Quiescence(standIns.ServiceBus!, [Entities.OmsTrades.Name, Quiescence.Path(Entities.TradeEvents.Name, Entities.TradeEventSubscriptions.Compliance.Name)],
+            [() => waveFunctions.Sum(host.InFlightOf), () => chaos?.InFlight ?? 0]);
+
         async Task RunPhasesAsync(Action<string, double, double> report)
         {
             var sentSoFar = 0;
@@ -138,7 +147,17 @@ internal sealed partial class DayRunner(DayRunOptions options, IAnsiConsole cons
             {
                 clock.MoveTo(phase.Key);
                 bench?.TradeDateStarted();
-                await PublishAsync(oms, phase, bench, cancellationToken);
+                var waves = OmsWaves.Split(phase, ownerOf);
+                for (var wave = 0; wave < waves.Count; wave++)
+                {
+                    if (wave > 0)
+                    {
+                        await waveGate.WaitAsync(PhaseTimeout, null, cancellationToken, stableLooks: 2, look: TimeSpan.FromMilliseconds(20));
+                    }
+
+                    await PublishAsync(oms, waves[wave], bench, cancellationToken);
+                }
+
                 var sent = phase.Count();
                 sentSoFar += sent;
                 report("OMS messages published", sentSoFar, publications.Count);

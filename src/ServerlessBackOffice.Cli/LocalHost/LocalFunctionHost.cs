@@ -1,5 +1,7 @@
+using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Reflection;
+using System.Runtime.CompilerServices;
 using Azure.Messaging.ServiceBus;
 using Microsoft.Azure.Functions.Worker;
 using Microsoft.Extensions.DependencyInjection;
@@ -27,6 +29,7 @@ internal sealed partial class LocalFunctionHost : IAsyncDisposable
     private long _invocations;
     private long _failures;
     private long _inFlight;
+    private readonly ConcurrentDictionary<string, StrongBox<long>> _inFlightByFunction = new(StringComparer.Ordinal);
 
     public LocalFunctionHost(ServiceBusClient client, IServiceProvider services, IReadOnlyDictionary<string, string> settings, HostJsonSettings hostJson, ILogger<LocalFunctionHost> logger, IInvocationInterceptor? interceptor = null)
     {
@@ -46,6 +49,10 @@ internal sealed partial class LocalFunctionHost : IAsyncDisposable
 
     /// <summary>Invocations running right now.</summary>
     public long InFlight => Interlocked.Read(ref _inFlight);
+
+    /// <summary>Invocations of one function running right now (0 for a function not started).</summary>
+    public long InFlightOf(string functionName) =>
+        _inFlightByFunction.TryGetValue(functionName, out var count) ? Interlocked.Read(ref count.Value) : 0;
 
     /// <summary>Starts a processor for each function.</summary>
     public async Task StartAsync(IEnumerable<ServiceBusFunction> functions, CancellationToken cancellationToken)
@@ -95,6 +102,8 @@ internal sealed partial class LocalFunctionHost : IAsyncDisposable
     {
         Interlocked.Increment(ref _invocations);
         Interlocked.Increment(ref _inFlight);
+        var ofFunction = _inFlightByFunction.GetOrAdd(function.Name, _ => new StrongBox<long>());
+        Interlocked.Increment(ref ofFunction.Value);
         try
         {
             if (_interceptor is null)
@@ -108,6 +117,7 @@ internal sealed partial class LocalFunctionHost : IAsyncDisposable
         }
         finally
         {
+            Interlocked.Decrement(ref ofFunction.Value);
             Interlocked.Decrement(ref _inFlight);
         }
     }
