@@ -114,6 +114,43 @@ public sealed class DayRunTests
         }
     }
 
+    [Fact]
+    public async Task RunDay_TradesOfOneSurveillanceWindowInOnePhase_AreEvaluatedInTheOmsOrder()
+    {
+        // Twelve buys of one account and a sell of another account of the same beneficial owner, all in one instrument and
+        // one phase: without the phase's waves they would be evaluated concurrently, in arrival order, and the positions the
+        // alerts state and the trade a wash-trade pair is attributed to would change from run to run.
+        var root = Directory.CreateTempSubdirectory("day-run-window-");
+        try
+        {
+            var input = Path.Combine(root.FullName, "input.ndjson");
+            var lines = Enumerable.Range(1, 12).Select(k => OmsTrade($"W-BUY-{k:00}", "ACC-US-001", "buy", "100000", "187.25", new TimeOnly(15, 30 + k)))
+                .Append(OmsTrade("W-SELL-01", "ACC-US-002", "sell", "1000", "187.30", new TimeOnly(15, 50)));
+            File.WriteAllLines(input, lines);
+
+            var (exitCode, output) = await RunDayAsync(Path.Combine(root.FullName, "out"), "--input", input);
+
+            Assert.True(exitCode == 0, output);
+            var alerts = File.ReadAllLines(Path.Combine(root.FullName, "out", "2026-11-24", "reports", "NY-CASH.compliance-alerts.csv")).Skip(1)
+                .Select(l => l.Split(',', 5)).ToList();
+            var positions = alerts.Where(a => a[1] == "PositionLimit").Select(a => (a[3], a[4])).Order().ToList();
+            Assert.Equal(Enumerable.Range(3, 10).Select(k => ($"W-BUY-{k:00}", $"\"ACC-US-001 holds {k * 100_000} of US0378331005, over its limit of 250000.\"")).Order().ToList(), positions);
+
+            // The sell comes last in the file: every buy executed within 30 minutes of it pairs with it, and each pair is
+            // raised by the sell's evaluation, the second of the two.
+            var washes = alerts.Where(a => a[1] == "WashTrade").Select(a => a[3]).ToList();
+            Assert.Equal(12, washes.Count);
+            Assert.All(washes, trade => Assert.Equal("W-SELL-01", trade));
+        }
+        finally
+        {
+            root.Delete(recursive: true);
+        }
+    }
+
+    private static string OmsTrade(string tradeId, string account, string side, string quantity, string price, TimeOnly executedAt) =>
+        $$"""{"schemaVersion":"1","tradeId":"{{tradeId}}","version":1,"action":"new","executionTimestamp":"2026-11-24T{{executedAt:HH\:mm}}:00.000Z","tradeDate":"2026-11-24","account":"{{account}}","side":"{{side}}","isin":"US0378331005","mic":"XNAS","quantity":"{{quantity}}","price":"{{price}}","priceType":"perUnit","currency":"USD","counterpartyLei":"W22LROWP2IHZNBB6K528","correlationId":"C-{{tradeId}}"}""";
+
     private static string Manifest(string bundle)
     {
         using var zip = System.IO.Compression.ZipFile.OpenRead(bundle);
