@@ -72,6 +72,50 @@ public sealed class BlobConformanceTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task GetBlobs_WithPrefixesPagesAndADelimiter_ListsExactlyTheNamesInOrdinalOrder()
+    {
+        // azurite-blob.mjs lists a prefix as a range on the name index: the names around a prefix's edges, pages that end
+        // inside it (the continuation marker), a prefix that is a prefix of others, names beyond ASCII, and a delimiter.
+        string[] names =
+        [
+            "day/2026-11-2", "day/2026-11-23/x.json", "day/2026-11-24", "day/2026-11-24/a.json",
+            "day/2026-11-24/b/1.json", "day/2026-11-24/b/2.json", "day/2026-11-24/é.json", "day/2026-11-24/z.json",
+            "day/2026-11-24/\u4e2d.json", "day/2026-11-24/\ud83d\ude00.json", "day/2026-11-24x/a.json", "day/2026-11-25/a.json", "dax/a.json",
+            .. Enumerable.Range(0, 150).Select(i => $"day/2026-11-24/records/{i:000}.json"),
+        ];
+        await Task.WhenAll(names.Select(name => container.GetBlobClient(name).UploadAsync(BinaryData.FromString(name), ct)));
+
+        async Task<List<string>> ListAsync(string prefix, int pageSize)
+        {
+            var listed = new List<string>();
+            await foreach (var page in container.GetBlobsAsync(new GetBlobsOptions { Prefix = prefix }, ct).AsPages(pageSizeHint: pageSize))
+            {
+                listed.AddRange(page.Values.Select(b => b.Name));
+            }
+
+            return listed;
+        }
+
+        foreach (var prefix in new[] { "day/2026-11-24", "day/2026-11-24/", "day/2026-11-24/b/", "day/2026-11-2", "day/2026-11-24/records/1", "d", "nothing/" })
+        {
+            var expected = names.Where(n => n.StartsWith(prefix, StringComparison.Ordinal)).Order(StringComparer.Ordinal).ToList();
+            foreach (var pageSize in new[] { 7, 5000 })
+            {
+                Assert.Equal(expected, await ListAsync(prefix, pageSize));
+            }
+        }
+
+        var hierarchy = new List<string>();
+        await foreach (var page in container.GetBlobsByHierarchyAsync(new GetBlobsByHierarchyOptions { Prefix = "day/2026-11-24/", Delimiter = "/" }, ct).AsPages(pageSizeHint: 3))
+        {
+            hierarchy.AddRange(page.Values.Select(item => item.IsPrefix ? item.Prefix : item.Blob.Name));
+        }
+
+        // Ordered here: the SDK hands out a page's prefixes and blobs as two lists.
+        Assert.Equal(["day/2026-11-24/a.json", "day/2026-11-24/b/", "day/2026-11-24/records/", "day/2026-11-24/z.json", "day/2026-11-24/é.json", "day/2026-11-24/\u4e2d.json", "day/2026-11-24/\ud83d\ude00.json"], hierarchy.Order(StringComparer.Ordinal));
+    }
+
+    [Fact]
     public async Task AppendBlob_AppendBlock_AddsToTheEnd()
     {
         var blob = container.GetAppendBlobClient("journal.ndjson");
