@@ -72,6 +72,51 @@ public sealed class ArchiveWriteThroughput(AzuriteFixture azurite)
         }
     }
 
+    /// <summary>
+    /// A day the size of a 10,000-trade day's archive (ARCHIVE_THROUGHPUT_RECORDS, default 120,000): the write rate per
+    /// tenth as Azurite's heap grows, then listing the day twice, as an end of day does. Explicit, like the test above; the
+    /// figures go to ARCHIVE_THROUGHPUT_REPORT.
+    /// </summary>
+    [Fact(Explicit = true)]
+    public async Task ADayOfRecords_WriteRateAsTheArchiveGrows_AndListingIt()
+    {
+        var records = int.Parse(Environment.GetEnvironmentVariable("ARCHIVE_THROUGHPUT_RECORDS") ?? "120000", CultureInfo.InvariantCulture);
+        var container = await azurite.NewContainerAsync(_ct);
+        var store = new BlobArchiveStore(container, NullLogger<BlobArchiveStore>.Instance);
+        var payload = new byte[1024];
+        var report = new StringBuilder();
+        try
+        {
+            var tenth = Math.Max(records / 10, 1);
+            for (var part = 0; part * tenth < records; part++)
+            {
+                var first = part * tenth;
+                var count = Math.Min(tenth, records - first);
+                report.AppendLine(await MeasureAsync($"records {first:N0}–{first + count:N0}, {InFlight} in flight", count, InFlight,
+                    i => store.WriteAsync(Record($"inbound/{first + i:D8}.json", payload), _ct)));
+            }
+
+            for (var pass = 1; pass <= 2; pass++)
+            {
+                var listed = Stopwatch.StartNew();
+                var count = await store.ListAsync(Day, _ct).CountAsync(_ct);
+                listed.Stop();
+                report.AppendLine(string.Create(CultureInfo.InvariantCulture,
+                    $"list the day, pass {pass}: {count} records in {listed.Elapsed.TotalMilliseconds:F0} ms = {count / listed.Elapsed.TotalSeconds:F0} records/s"));
+            }
+        }
+        finally
+        {
+            await container.DeleteIfExistsAsync(cancellationToken: CancellationToken.None);
+        }
+
+        TestContext.Current.TestOutputHelper?.WriteLine(report.ToString());
+        if (Environment.GetEnvironmentVariable("ARCHIVE_THROUGHPUT_REPORT") is { Length: > 0 } reportFile)
+        {
+            await File.WriteAllTextAsync(reportFile, report.ToString(), _ct);
+        }
+    }
+
     private static ArchiveRecord Record(string name, byte[] payload) => new(Day, name, payload, "application/octet-stream");
 
     private static async Task<string> MeasureAsync(string label, int count, int inFlight, Func<int, Task> operation)
