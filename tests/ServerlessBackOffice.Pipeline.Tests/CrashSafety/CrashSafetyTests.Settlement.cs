@@ -28,8 +28,9 @@ public sealed partial class CrashSafetyTests
     [Fact]
     public async Task SettlementInstruction_CrashedAtEveryStepBoundaryAndRedelivered_InstructsEveryTradeOnceAndNetsOnce()
     {
-        var capture = await CapturedAsync("T-G1", "T-G2", "T-G3");
+        var capture = await CapturedAsync("T-G1", "T-G2", "T-G3", "T-G4");
         var g2Amended = Amend(capture["T-G2"], quantity: "150", net: "28098.77");
+        var g4Amended = Amend(capture["T-G4"], quantity: "150", net: "28098.77");
         var deliveries = new (string Name, Func<SettlementInstructionHandler, int, Task<SettlementResult>> Deliver)[]
         {
             ("AFF-G1", (h, n) => h.HandleAsync(Affirmed("T-G1", 1, "AFF-G1", n), Ct)),
@@ -38,6 +39,10 @@ public sealed partial class CrashSafetyTests
             ("AMD-G2", (h, n) => h.HandleAsync(Delivery(g2Amended, n), Ct)),
             ("AFF-G2-v2", (h, n) => h.HandleAsync(Affirmed("T-G2", 2, "AFF-G2-v2", n), Ct)),
             ("AFF-G3", (h, n) => h.HandleAsync(Affirmed("T-G3", 1, "AFF-G3", n), Ct)),
+            // The affirmation of T-G4's amendment overtakes the amendment: remembered, acted on when the amendment arrives.
+            ("AFF-G4", (h, n) => h.HandleAsync(Affirmed("T-G4", 1, "AFF-G4", n), Ct)),
+            ("AFF-G4-v2", (h, n) => h.HandleAsync(Affirmed("T-G4", 2, "AFF-G4-v2", n), Ct)),
+            ("AMD-G4", (h, n) => h.HandleAsync(Delivery(g4Amended, n), Ct)),
             ("CXL-G3", (h, n) => h.HandleAsync(Delivery(Cancel(capture["T-G3"]), n), Ct)),
             ("AMD-N1", (h, n) => h.HandleAsync(Delivery(Wire("T-N1", Nets, Apple, "buy", "100", "23021.51"), n), Ct)),
             ("AMD-N2", (h, n) => h.HandleAsync(Delivery(Wire("T-N2", Nets, Apple, "sell", "40", "9198.40"), n), Ct)),
@@ -77,6 +82,7 @@ public sealed partial class CrashSafetyTests
             "settlement T-G1 v1 terms v1 Instructed",
             "settlement T-G2 v2 terms v2 Instructed",
             "settlement T-G3 v2 terms v1 Cancelled",
+            "settlement T-G4 v2 terms v2 Instructed",
             "SettlementInstructionCancellation",
             "settlement T-O1 v2 terms v2 SettledByOffset",
             "settlement T-O2 v2 terms v2 SettledByOffset",
