@@ -73,10 +73,15 @@ public sealed partial class BlobArchiveStore(BlobContainerClient container, ILog
         return ArchiveWriteResult.Conflict;
     }
 
-    public async IAsyncEnumerable<ArchivedRecordInfo> ListAsync(DateOnly businessDate, [EnumeratorCancellation] CancellationToken cancellationToken)
+    public IAsyncEnumerable<ArchivedRecordInfo> ListAsync(DateOnly businessDate, CancellationToken cancellationToken) =>
+        ListAsync(businessDate, string.Empty, cancellationToken);
+
+    /// <summary>The records whose names start with <paramref name="namePrefix"/>, listed by the service with that prefix.</summary>
+    public async IAsyncEnumerable<ArchivedRecordInfo> ListAsync(DateOnly businessDate, string namePrefix, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
+        ArgumentNullException.ThrowIfNull(namePrefix);
         var prefix = RecordsPrefix(businessDate);
-        var options = new GetBlobsOptions { Prefix = prefix, Traits = BlobTraits.Metadata };
+        var options = new GetBlobsOptions { Prefix = prefix + namePrefix, Traits = BlobTraits.Metadata };
         await foreach (var item in container.GetBlobsAsync(options, cancellationToken))
         {
             var name = item.Name[prefix.Length..];

@@ -14,6 +14,14 @@ public sealed partial class ArchiveDaySealer(IArchiveStore store, IArchiveSignin
     /// <summary>Seals a day. Sealing again is a no-op: a day is sealed once, and its seal is never rewritten.</summary>
     public async Task<SealedDay> SealAsync(DateOnly businessDate, CancellationToken cancellationToken)
     {
+        // A sealed day stays as sealed: its seal is read back without listing the day first (at 120,000 records, 30 s on
+        // Azurite), as the day run's closing summary does for every day its ends of day sealed.
+        if (await store.ReadSealAsync(businessDate, cancellationToken) is { } sealedBefore)
+        {
+            LogAlreadySealed(businessDate);
+            return Existing(businessDate, sealedBefore);
+        }
+
         var records = new List<(string Name, byte[] Sha256, long Size)>();
         await foreach (var record in store.ListAsync(businessDate, cancellationToken))
         {
@@ -24,20 +32,26 @@ public sealed partial class ArchiveDaySealer(IArchiveStore store, IArchiveSignin
         var seal = ArchiveSeal.SealHashes(businessDate, key, records);
         if (!await store.WriteSealAsync(seal, cancellationToken))
         {
+            // Another close sealed it between the read above and this write: its seal stands.
             LogAlreadySealed(businessDate);
             var existing = await store.ReadSealAsync(businessDate, cancellationToken)
                 ?? throw new InvalidOperationException($"The archive reports {businessDate:yyyy-MM-dd} as sealed but has no seal.");
-            if (!ArchiveManifest.TryParse(existing[ArchiveFormat.ManifestPath], out var manifest, out var unreadable))
-            {
-                throw new InvalidOperationException($"The seal of {businessDate:yyyy-MM-dd} is unreadable: {unreadable}");
-            }
-
-            return new SealedDay(manifest!, existing[ArchiveFormat.ManifestPath], existing[ArchiveFormat.SignaturePath], manifest!.KeyId,
-                Encoding.UTF8.GetString(existing[ArchiveFormat.KeyPath(manifest.KeyId)]));
+            return Existing(businessDate, existing);
         }
 
         LogSealed(businessDate, records.Count, seal.Manifest.ChainHead);
         return seal;
+    }
+
+    private static SealedDay Existing(DateOnly businessDate, IReadOnlyDictionary<string, byte[]> existing)
+    {
+        if (!ArchiveManifest.TryParse(existing[ArchiveFormat.ManifestPath], out var manifest, out var unreadable))
+        {
+            throw new InvalidOperationException($"The seal of {businessDate:yyyy-MM-dd} is unreadable: {unreadable}");
+        }
+
+        return new SealedDay(manifest!, existing[ArchiveFormat.ManifestPath], existing[ArchiveFormat.SignaturePath], manifest!.KeyId,
+            Encoding.UTF8.GetString(existing[ArchiveFormat.KeyPath(manifest.KeyId)]));
     }
 
     /// <summary>Writes a sealed day's bundle as a zip to <paramref name="destination"/>, record by record.</summary>

@@ -38,6 +38,14 @@ public interface IArchiveStore
     /// <summary>Lists a day's records with their hashes (the seal is built from this, without downloading records).</summary>
     IAsyncEnumerable<ArchivedRecordInfo> ListAsync(DateOnly businessDate, CancellationToken cancellationToken);
 
+    /// <summary>
+    /// Lists the records of a day whose names start with <paramref name="namePrefix"/>, in name order: an index (such as
+    /// capture's rejections) without reading the whole day. A store that can list by prefix itself overrides this; the
+    /// default filters the day's listing.
+    /// </summary>
+    IAsyncEnumerable<ArchivedRecordInfo> ListAsync(DateOnly businessDate, string namePrefix, CancellationToken cancellationToken) =>
+        ArchiveListing.WithPrefix(ListAsync(businessDate, cancellationToken), namePrefix, cancellationToken);
+
     /// <summary>Opens a record, or returns null when it does not exist.</summary>
     Task<Stream?> OpenAsync(DateOnly businessDate, string name, CancellationToken cancellationToken);
 
@@ -59,4 +67,23 @@ public interface IArchiveSigningKeyProvider
 
     /// <summary>Every public key that ever signed (current and rotated), as PEM, for bundles and auditors.</summary>
     Task<IReadOnlyList<string>> GetPublicKeysAsync(CancellationToken cancellationToken);
+}
+
+/// <summary>Listing helpers shared by the archive stores.</summary>
+public static class ArchiveListing
+{
+    /// <summary>The records of a listing whose names start with <paramref name="namePrefix"/>.</summary>
+    public static async IAsyncEnumerable<ArchivedRecordInfo> WithPrefix(IAsyncEnumerable<ArchivedRecordInfo> records, string namePrefix,
+        [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(records);
+        ArgumentNullException.ThrowIfNull(namePrefix);
+        await foreach (var record in records.WithCancellation(cancellationToken))
+        {
+            if (record.Name.StartsWith(namePrefix, StringComparison.Ordinal))
+            {
+                yield return record;
+            }
+        }
+    }
 }

@@ -199,13 +199,11 @@ public sealed class CaptureRejectionSource(IArchiveStore archive, ITradeStore tr
         var prefix = ArchiveCaptureArchive.RejectionIndexPrefix;
         for (var day = asOf.AddDays(-lookbackDays); day <= asOf; day = day.AddDays(1))
         {
+            // The rejection index only: a day holds twelve records a trade, and the index one a rejection.
             var names = new List<string>();
-            await foreach (var info in archive.ListAsync(day, cancellationToken))
+            await foreach (var info in archive.ListAsync(day, prefix, cancellationToken))
             {
-                if (info.Name.StartsWith(prefix, StringComparison.Ordinal))
-                {
-                    names.Add(info.Name);
-                }
+                names.Add(info.Name);
             }
 
             // Reads run 16 at a time.

@@ -104,6 +104,15 @@ public sealed class ArchiveWriteThroughput(AzuriteFixture azurite)
                 report.AppendLine(string.Create(CultureInfo.InvariantCulture,
                     $"list the day, pass {pass}: {count} records in {listed.Elapsed.TotalMilliseconds:F0} ms = {count / listed.Elapsed.TotalSeconds:F0} records/s"));
             }
+
+            var prefixed = Stopwatch.StartNew();
+            var few = await store.ListAsync(Day, "inbound/0000012", _ct).CountAsync(_ct);
+            prefixed.Stop();
+            report.AppendLine(string.Create(CultureInfo.InvariantCulture, $"list the day's names with a prefix: {few} records in {prefixed.Elapsed.TotalMilliseconds:F0} ms"));
+            var days = Stopwatch.StartNew();
+            var dayCount = await store.DaysAsync(_ct).CountAsync(_ct);
+            days.Stop();
+            report.AppendLine(string.Create(CultureInfo.InvariantCulture, $"list the days (top level, delimiter /): {dayCount} in {days.Elapsed.TotalMilliseconds:F0} ms"));
         }
         finally
         {

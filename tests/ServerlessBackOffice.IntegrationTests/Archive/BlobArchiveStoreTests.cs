@@ -89,6 +89,23 @@ public sealed class BlobArchiveStoreTests(AzuriteFixture azurite) : IAsyncLifeti
     }
 
     [Fact]
+    public async Task List_WithANamePrefix_GivesOnlyThoseRecordsOfTheDay_WithSizeAndHash()
+    {
+        await _store.WriteAsync(Record("index/rejections/m-1.json", "one"), _ct);
+        await _store.WriteAsync(Record("index/rejections/m-2.json", "two"), _ct);
+        await _store.WriteAsync(Record("index/rejectionsX.json", "near"), _ct);
+        await _store.WriteAsync(Record("inbound/m-1.json", "other"), _ct);
+        await _store.WriteAsync(Record("index/rejections/m-3.json", "other day", Day.AddDays(1)), _ct);
+
+        var listed = await _store.ListAsync(Day, "index/rejections/", _ct).ToListAsync(_ct);
+
+        Assert.Equal(["index/rejections/m-1.json", "index/rejections/m-2.json"], listed.Select(r => r.Name));
+        Assert.Equal([3L, 3L], listed.Select(r => r.Size));
+        Assert.Equal(SHA256.HashData("two"u8), listed[1].Sha256);
+        Assert.Empty(await _store.ListAsync(Day, "index/none/", _ct).ToListAsync(_ct));
+    }
+
+    [Fact]
     public async Task List_OfABlobWrittenAroundTheStore_HashesItsActualContent()
     {
         await _container.GetBlobClient("2026-11-24/records/manual.json").UploadAsync(BinaryData.FromString("by hand"), _ct);

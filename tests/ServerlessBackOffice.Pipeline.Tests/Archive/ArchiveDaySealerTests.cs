@@ -1,5 +1,6 @@
 using System.Text;
 using Microsoft.Extensions.Logging.Abstractions;
+using Moq;
 using ServerlessBackOffice.Domain.Archive;
 using ServerlessBackOffice.Pipeline.Archive;
 
@@ -66,6 +67,40 @@ public sealed class ArchiveDaySealerTests : IDisposable
 
         Assert.Equal(first.ManifestJson, second.ManifestJson);
         Assert.Equal(first.Signature, second.Signature);
+    }
+
+    [Fact]
+    public async Task Sealing_ASealedDay_ReadsItsSealWithoutListingTheDay()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        await ArchiveSampleDayAsync();
+        var first = await Sealer().SealAsync(Day, ct);
+        var store = new Mock<IArchiveStore>(MockBehavior.Strict);
+        store.Setup(s => s.ReadSealAsync(Day, It.IsAny<CancellationToken>())).Returns(() => _store.ReadSealAsync(Day, ct));
+
+        var again = await new ArchiveDaySealer(store.Object, new FixedSigningKeyProvider(_key), NullLogger<ArchiveDaySealer>.Instance).SealAsync(Day, ct);
+
+        // Strict: listing the day (a 120,000-record day takes 30 s on Azurite) or writing a seal would throw.
+        Assert.Equal(first.ManifestJson, again.ManifestJson);
+        Assert.Equal(first.Signature, again.Signature);
+        store.Verify(s => s.ReadSealAsync(Day, It.IsAny<CancellationToken>()), Times.Once);
+    }
+
+    [Fact]
+    public async Task Listing_WithAPrefix_ListsOnlyThoseNamesInOrder_WithTheirHashes()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        await ArchiveSampleDayAsync();
+        await _store.WriteAsync(Record("inbound/oms/T-2/v1.json", "{}"), ct);
+        IArchiveStore store = _store;
+
+        var all = await store.ListAsync(Day, ct).ToListAsync(ct);
+        var inbound = await store.ListAsync(Day, "inbound/", ct).ToListAsync(ct);
+
+        Assert.Equal(["inbound/oms/T-1/v1.json", "inbound/oms/T-2/v1.json"], inbound.Select(r => r.Name));
+        Assert.Equal(all.Where(r => r.Name.StartsWith("inbound/", StringComparison.Ordinal)).Select(r => Convert.ToHexString(r.Sha256)), inbound.Select(r => Convert.ToHexString(r.Sha256)));
+        Assert.Empty(await store.ListAsync(Day, "nothing/", ct).ToListAsync(ct));
+        Assert.Equal(all.Count, (await store.ListAsync(Day, string.Empty, ct).ToListAsync(ct)).Count);
     }
 
     [Fact]
