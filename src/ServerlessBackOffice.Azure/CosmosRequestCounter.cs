@@ -37,7 +37,9 @@ public sealed class CosmosRequestCounter : RequestHandler
     /// <summary>
     /// Requests so far by container and kind ("read", "query", "cross-partition query", and writes by operation: "write create or upsert",
     /// "write batch", "write replace &lt;id&gt;", "write delete &lt;id&gt;", "write patch &lt;id&gt;" — the id
-    /// when it is a fixed per-partition document id such as <c>capture</c> or <c>state</c>, else <c>item</c>), sorted.
+    /// when it is a fixed per-partition document id such as <c>capture</c> or <c>state</c>, else <c>item</c>), sorted; and, beside
+    /// each kind, "&lt;kind&gt; answered 404", "… 409" or "… 412": how many of those requests found no document, a document
+    /// that already existed, or a changed ETag.
     /// </summary>
     public IReadOnlyList<(string Container, string Kind, long Count)> ByContainer() =>
         [.. _byContainer.Select(pair => (pair.Key.Container, pair.Key.Kind, pair.Value)).OrderBy(row => row.Container, StringComparer.Ordinal).ThenBy(row => row.Kind, StringComparer.Ordinal)];
@@ -47,10 +49,13 @@ public sealed class CosmosRequestCounter : RequestHandler
     {
         ArgumentNullException.ThrowIfNull(request);
         var kind = Classify(request);
+        string? name = null;
+        string? container = null;
         if (kind is { } known)
         {
-            var name = known == RequestKind.Write ? WriteKindName(request) : KindName(known);
-            _byContainer.AddOrUpdate((ContainerOf(request.RequestUri.OriginalString), name), 1, (_, count) => count + 1);
+            name = known == RequestKind.Write ? WriteKindName(request) : KindName(known);
+            container = ContainerOf(request.RequestUri.OriginalString);
+            _byContainer.AddOrUpdate((container, name), 1, (_, count) => count + 1);
         }
 
         switch (kind)
@@ -73,6 +78,13 @@ public sealed class CosmosRequestCounter : RequestHandler
         if (response.StatusCode == HttpStatusCode.TooManyRequests)
         {
             Interlocked.Increment(ref _throttled);
+        }
+
+        if (name is not null && container is not null
+            && response.StatusCode is HttpStatusCode.NotFound or HttpStatusCode.Conflict or HttpStatusCode.PreconditionFailed)
+        {
+            // A miss or a lost race is an expected answer on the per-trade path; counting it says how much of the traffic it is.
+            _byContainer.AddOrUpdate((container, $"{name} answered {(int)response.StatusCode}"), 1, (_, count) => count + 1);
         }
 
         return response;

@@ -14,15 +14,13 @@ public sealed class CosmosComplianceStore(Container container) : IComplianceStor
     /// <inheritdoc />
     public async Task<LoadedComplianceWindow> LoadWindowAsync(string beneficialOwner, string isin, CancellationToken cancellationToken)
     {
-        try
-        {
-            var response = await container.ReadItemAsync<WindowDocument>(ComplianceDocuments.WindowId, new PartitionKey(ComplianceDocuments.WindowPartition(beneficialOwner, isin)), cancellationToken: cancellationToken);
-            return new LoadedComplianceWindow(response.Resource.ToDocument(), response.ETag);
-        }
-        catch (CosmosException ex) when (ex.StatusCode == HttpStatusCode.NotFound)
+        var response = await CosmosPointReads.TryReadAsync<WindowDocument>(container, ComplianceDocuments.WindowId, new PartitionKey(ComplianceDocuments.WindowPartition(beneficialOwner, isin)), cancellationToken);
+        if (response is null)
         {
             return new LoadedComplianceWindow(ComplianceWindowDocument.Empty(beneficialOwner, isin), null);
         }
+
+        return new LoadedComplianceWindow(response.Resource.ToDocument(), response.ETag);
     }
 
     /// <inheritdoc />
@@ -65,14 +63,12 @@ public sealed class CosmosComplianceStore(Container container) : IComplianceStor
     /// <inheritdoc />
     public async Task<ComplianceAlertRaised?> GetAlertAsync(string alertId, CancellationToken cancellationToken)
     {
-        try
-        {
-            var response = await container.ReadItemAsync<AlertDocument>(alertId, new PartitionKey(ComplianceDocuments.AlertPartition(alertId)), cancellationToken: cancellationToken);
-            return response.Resource.Alert;
-        }
-        catch (CosmosException ex) when (ex.StatusCode == HttpStatusCode.NotFound)
+        var response = await CosmosPointReads.TryReadAsync<AlertDocument>(container, alertId, new PartitionKey(ComplianceDocuments.AlertPartition(alertId)), cancellationToken);
+        if (response is null)
         {
             return null;
         }
+
+        return response.Resource.Alert;
     }
 }

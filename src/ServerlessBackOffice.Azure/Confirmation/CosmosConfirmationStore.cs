@@ -25,15 +25,13 @@ public sealed class CosmosConfirmationStore(Container container) : IConfirmation
     /// <inheritdoc />
     public async Task<ConfirmationDocument?> GetAsync(string tradeId, CancellationToken cancellationToken)
     {
-        try
-        {
-            var response = await container.ReadItemAsync<StoredConfirmation>(DocumentId, new PartitionKey(tradeId), cancellationToken: cancellationToken);
-            return response.Resource.State with { TradeId = tradeId, ETag = response.ETag };
-        }
-        catch (CosmosException ex) when (ex.StatusCode == HttpStatusCode.NotFound)
+        var response = await CosmosPointReads.TryReadAsync<StoredConfirmation>(container, DocumentId, new PartitionKey(tradeId), cancellationToken);
+        if (response is null)
         {
             return null;
         }
+
+        return response.Resource.State with { TradeId = tradeId, ETag = response.ETag };
     }
 
     /// <inheritdoc />

@@ -21,15 +21,13 @@ public sealed class CosmosRepairStore(Container container) : IRepairStore
     /// <inheritdoc />
     public async Task<StoredRepair?> GetAsync(string repairId, CancellationToken cancellationToken)
     {
-        try
-        {
-            var response = await container.ReadItemAsync<StoredRepairDocument>(repairId, new PartitionKey(repairId), cancellationToken: cancellationToken);
-            return new StoredRepair(response.Resource.Repair, response.ETag);
-        }
-        catch (CosmosException ex) when (ex.StatusCode == HttpStatusCode.NotFound)
+        var response = await CosmosPointReads.TryReadAsync<StoredRepairDocument>(container, repairId, new PartitionKey(repairId), cancellationToken);
+        if (response is null)
         {
             return null;
         }
+
+        return new StoredRepair(response.Resource.Repair, response.ETag);
     }
 
     /// <inheritdoc />

@@ -20,15 +20,13 @@ public sealed class CosmosLedgerStore(Container container) : ILedgerStore
 
     public async Task<LoadedTradeLedger> LoadAsync(string tradeId, CancellationToken cancellationToken)
     {
-        try
-        {
-            var response = await container.ReadItemAsync<StateDocument>(LedgerDocuments.StateId, new PartitionKey(PartitionKeyFor(tradeId)), cancellationToken: cancellationToken);
-            return new LoadedTradeLedger(response.Resource.ToState(), response.ETag);
-        }
-        catch (CosmosException ex) when (ex.StatusCode == HttpStatusCode.NotFound)
+        var response = await CosmosPointReads.TryReadAsync<StateDocument>(container, LedgerDocuments.StateId, new PartitionKey(PartitionKeyFor(tradeId)), cancellationToken);
+        if (response is null)
         {
             return new LoadedTradeLedger(TradeLedgerState.Empty(tradeId), null);
         }
+
+        return new LoadedTradeLedger(response.Resource.ToState(), response.ETag);
     }
 
     public async Task<bool> TryCommitAsync(LoadedTradeLedger loaded, PostingDecision decision, CancellationToken cancellationToken)

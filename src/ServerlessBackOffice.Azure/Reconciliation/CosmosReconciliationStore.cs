@@ -22,15 +22,13 @@ public sealed class CosmosReconciliationStore(Container container) : IReconcilia
     /// <inheritdoc />
     public async Task<ReconciliationDocument?> GetAsync(string account, HoldingKind kind, CancellationToken cancellationToken)
     {
-        try
-        {
-            var response = await container.ReadItemAsync<StoredReconciliation>(kind.ToString(), new PartitionKey(account), cancellationToken: cancellationToken);
-            return response.Resource.ToDocument(response.ETag);
-        }
-        catch (CosmosException ex) when (ex.StatusCode == HttpStatusCode.NotFound)
+        var response = await CosmosPointReads.TryReadAsync<StoredReconciliation>(container, kind.ToString(), new PartitionKey(account), cancellationToken);
+        if (response is null)
         {
             return null;
         }
+
+        return response.Resource.ToDocument(response.ETag);
     }
 
     /// <inheritdoc />

@@ -127,15 +127,13 @@ public sealed class CosmosSettlementStore(Container trades, Container instructio
 
     private static async Task<(T Document, string ETag)?> ReadAsync<T>(Container container, string id, string partition, CancellationToken cancellationToken)
     {
-        try
-        {
-            var response = await container.ReadItemAsync<T>(id, new PartitionKey(partition), cancellationToken: cancellationToken);
-            return (response.Resource, response.ETag);
-        }
-        catch (CosmosException ex) when (ex.StatusCode == HttpStatusCode.NotFound)
+        var response = await CosmosPointReads.TryReadAsync<T>(container, id, new PartitionKey(partition), cancellationToken);
+        if (response is null)
         {
             return null;
         }
+
+        return (response.Resource, response.ETag);
     }
 
     private static async Task<StoreWriteResult> WriteAsync<T>(Container container, T stored, string id, string partition, string? expectedETag, CancellationToken cancellationToken)

@@ -57,9 +57,13 @@ internal sealed class BenchRecorder
         descriptor.ImplementationInstance as IMessagePublisher
         ?? (descriptor.ImplementationFactory is { } factory ? (IMessagePublisher)factory(sp) : (IMessagePublisher)ActivatorUtilities.CreateInstance(sp, descriptor.ImplementationType!));
 
-    /// <summary>The report: throughput, latencies and requests per trade.</summary>
-    public string Report(ServiceBusOperationCounts serviceBus, TimeSpan total)
+    /// <summary>
+    /// The report: throughput, latencies, requests per trade, and the CPU time this process and each stand-in process
+    /// (<paramref name="standIns"/>: name and PID, still running) used — the machine's budget is cores × wall time.
+    /// </summary>
+    public string Report(ServiceBusOperationCounts serviceBus, TimeSpan total, IReadOnlyList<(string Name, int ProcessId)> standIns)
     {
+        ArgumentNullException.ThrowIfNull(standIns);
         var acceptedTrades = Count("captured");
         var text = new StringBuilder();
         var tradeDate = TimeSpan.FromSeconds((double)(_tradeDateEnd - _tradeDateStart) / Stopwatch.Frequency);
@@ -84,7 +88,27 @@ internal sealed class BenchRecorder
 
         text.AppendLine(CultureInfo.InvariantCulture, $"service bus operations (pipeline and simulators): {serviceBus.Total:N0} = {(double)serviceBus.Total / per:N2} per trade (messages sent {(double)serviceBus.MessagesSent / per:N2}, delivered {(double)serviceBus.MessagesDelivered / per:N2}, settled {(double)serviceBus.Settlements / per:N2}, management {(double)serviceBus.ManagementRequests / per:N2})");
         text.AppendLine(CultureInfo.InvariantCulture, $"peak working set: {Process.GetCurrentProcess().PeakWorkingSet64 / (1024 * 1024):N0} MiB");
+        text.AppendLine(CpuTime(total, standIns));
         return text.ToString();
+    }
+
+    private static string CpuTime(TimeSpan total, IReadOnlyList<(string Name, int ProcessId)> standIns)
+    {
+        var parts = new List<string> { string.Create(CultureInfo.InvariantCulture, $"this process {Process.GetCurrentProcess().TotalProcessorTime.TotalSeconds:N1} s") };
+        foreach (var (name, processId) in standIns)
+        {
+            try
+            {
+                using var process = Process.GetProcessById(processId);
+                parts.Add(string.Create(CultureInfo.InvariantCulture, $"{name} (process {processId}) {process.TotalProcessorTime.TotalSeconds:N1} s"));
+            }
+            catch (Exception ex) when (ex is ArgumentException or InvalidOperationException or System.ComponentModel.Win32Exception)
+            {
+                parts.Add($"{name} (process {processId}) not readable: {ex.Message}");
+            }
+        }
+
+        return string.Create(CultureInfo.InvariantCulture, $"cpu time: {string.Join("; ", parts)}; the machine offers {Environment.ProcessorCount} cores × {total.TotalSeconds:N1} s = {Environment.ProcessorCount * total.TotalSeconds:N1} s");
     }
 
     private List<double> Latencies(string from, string to)

@@ -302,7 +302,18 @@ internal sealed partial class DayRunner(DayRunOptions options, IAnsiConsole cons
         await File.WriteAllTextAsync(Path.Combine(dayFolder.FullName, "summary.txt"), summary.PlainText(), cancellationToken);
         if (bench is not null)
         {
-            var figures = bench.Report(standIns.ServiceBus!.Operations, wall.Elapsed);
+            var processes = new List<(string Name, int ProcessId)>();
+            if (standIns.Azurite is { } azurite)
+            {
+                processes.Add(("Azurite", azurite.ProcessId));
+            }
+
+            if (standIns.Cosmos is { } cosmos)
+            {
+                processes.Add(("Cosmos DB stand-in", cosmos.ProcessId));
+            }
+
+            var figures = bench.Report(standIns.ServiceBus!.Operations, wall.Elapsed, processes);
             console.WriteLine();
             console.MarkupLine("[bold]Benchmark[/]");
             console.WriteLine(figures);

@@ -22,6 +22,9 @@ internal sealed class CountedCosmosClient : IDisposable
 
     public CosmosClient Client { get; }
 
+    /// <summary>The handler itself, for its counts by container and kind.</summary>
+    public CosmosRequestCounter Counter => _counter;
+
     /// <summary>Point reads.</summary>
     public int Reads => (int)(_counter.Snapshot().PointReads - _baseline.PointReads);
 
