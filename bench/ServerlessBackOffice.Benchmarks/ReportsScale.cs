@@ -400,12 +400,16 @@ public static class ReportsScale
     private static bool Timed(string what, Func<VerificationResult> verify)
     {
         var cpu = Process.GetCurrentProcess().TotalProcessorTime;
+        var allocated = GC.GetTotalAllocatedBytes(precise: true);
+        var collections = GC.CollectionCount(0);
         var clock = Stopwatch.StartNew();
         var result = verify();
         clock.Stop();
         cpu = Process.GetCurrentProcess().TotalProcessorTime - cpu;
+        allocated = GC.GetTotalAllocatedBytes(precise: true) - allocated;
+        collections = GC.CollectionCount(0) - collections;
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"{result.Manifest?.Records.Count ?? 0:N0} records, {what}: verified in {clock.Elapsed.TotalSeconds:F2} s ({cpu.TotalSeconds:F2} s CPU; load average {File.ReadAllText("/proc/loadavg").Trim()}), consistent: {result.Findings.Count == 0} ({result.Findings.Count} findings); peak working set so far {Process.GetCurrentProcess().PeakWorkingSet64 / 1_048_576.0:F0} MiB"));
+            $"{result.Manifest?.Records.Count ?? 0:N0} records, {what}: verified in {clock.Elapsed.TotalSeconds:F2} s ({cpu.TotalSeconds:F2} s CPU; {allocated / 1_048_576.0:F0} MiB allocated, {collections} gen0 collections; load average {File.ReadAllText("/proc/loadavg").Trim()}), consistent: {result.Findings.Count == 0} ({result.Findings.Count} findings); peak working set so far {Process.GetCurrentProcess().PeakWorkingSet64 / 1_048_576.0:F0} MiB"));
         return result.Findings.Count == 0;
     }
 

@@ -1,3 +1,4 @@
+using System.IO.Enumeration;
 using Microsoft.Win32.SafeHandles;
 using ServerlessBackOffice.Domain.Archive;
 
@@ -6,20 +7,68 @@ namespace ServerlessBackOffice.Cli.Archive;
 /// <summary>A bundle unpacked into a folder on disk.</summary>
 internal sealed class FolderBundle(DirectoryInfo root) : IArchiveBundle
 {
+    // The root with one trailing separator: every file the bundle opens is under it.
+    private readonly string _rootPrefix = root.FullName.TrimEnd(Path.DirectorySeparatorChar) + Path.DirectorySeparatorChar;
+
+    // Every file under the root, hidden ones included (as Directory.EnumerateFiles with AllDirectories lists them), each
+    // path made once from the enumerator's own spans: a million records are a million paths, not three strings each.
     public IEnumerable<string> Paths() =>
-        Directory.EnumerateFiles(root.FullName, "*", SearchOption.AllDirectories)
-            .Select(f => Path.GetRelativePath(root.FullName, f).Replace(Path.DirectorySeparatorChar, '/'));
+        new FileSystemEnumerable<string>(
+            root.FullName,
+            (ref FileSystemEntry entry) => RelativePath(ref entry),
+            new EnumerationOptions { RecurseSubdirectories = true, AttributesToSkip = 0, IgnoreInaccessible = false })
+        {
+            ShouldIncludePredicate = (ref FileSystemEntry entry) => !entry.IsDirectory,
+        };
 
     public Stream? Open(string path)
     {
-        var full = Path.GetFullPath(Path.Combine(root.FullName, path));
-        // A manifest naming "../x" must not make the verifier read outside the bundle.
-        if (!full.StartsWith(root.FullName.TrimEnd(Path.DirectorySeparatorChar) + Path.DirectorySeparatorChar, StringComparison.Ordinal))
+        // A manifest naming "../x" must not make the verifier read outside the bundle. A plain relative path (the archive's
+        // record names) cannot leave the root and is joined to it as it is; anything else is normalised first, then checked.
+        var full = IsPlainRelative(path) ? string.Concat(_rootPrefix, path) : Path.GetFullPath(Path.Combine(root.FullName, path));
+        if (!full.StartsWith(_rootPrefix, StringComparison.Ordinal))
         {
             return null;
         }
 
         return OpenUnbuffered(full);
+    }
+
+    // "a/b/c.json" on Unix: not rooted, and no empty, "." or ".." segment nor a null character. (Windows, with its drives and
+    // second separator, always takes the normalising path.)
+    internal static bool IsPlainRelative(string path)
+    {
+        if (OperatingSystem.IsWindows() || path.Length == 0 || path.Contains('\0', StringComparison.Ordinal))
+        {
+            return false;
+        }
+
+        foreach (var range in path.AsSpan().Split('/'))
+        {
+            if (path.AsSpan(range) is "" or "." or "..")
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
+
+    private static string RelativePath(ref FileSystemEntry entry)
+    {
+        var directory = entry.Directory[entry.RootDirectory.Length..].TrimStart(Path.DirectorySeparatorChar);
+        var name = entry.FileName;
+        var length = directory.Length + (directory.IsEmpty ? 0 : 1) + name.Length;
+        Span<char> path = length <= 512 ? stackalloc char[length] : new char[length];
+        directory.CopyTo(path);
+        if (!directory.IsEmpty)
+        {
+            path[directory.Length] = '/';
+        }
+
+        name.CopyTo(path[(length - name.Length)..]);
+        path.Replace(Path.DirectorySeparatorChar, '/');
+        return new string(path);
     }
 
     // A folder's files can be read from several threads at once: the verifier hashes records in parallel.

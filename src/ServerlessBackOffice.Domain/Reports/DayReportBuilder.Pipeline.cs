@@ -205,15 +205,12 @@ public sealed partial class DayReportBuilder
             switch (UseFastReaders ? item.Kind : RecordKind.Unknown)
             {
                 case RecordKind.TradeEvent:
-                    if (FastRecordReaders.TryReadTradeEvent(content, _decoders, out var fact))
+                    item.HasTradeEvent = FastRecordReaders.TryReadTradeEvent(content, _decoders, text, out item.TradeEvent);
+                    if (item.HasTradeEvent && _books.ContainsKey(item.TradeEvent.Terms.BookId))
                     {
-                        item.Decoded = fact;
-                        if (_books.ContainsKey(fact!.BookId))
-                        {
-                            item.RowStart = text.Length;
-                            AppendBlotterRow(text, fact);
-                            item.RowLength = text.Length - item.RowStart;
-                        }
+                        item.RowStart = text.Length;
+                        AppendBlotterRow(text, item.TradeEvent);
+                        item.RowLength = text.Length - item.RowStart;
                     }
 
                     break;
@@ -245,8 +242,12 @@ public sealed partial class DayReportBuilder
             var content = batch.Bytes.AsSpan(item.Offset, item.Length);
             switch (item.Kind)
             {
-                case RecordKind.TradeEvent when item.Decoded is TradeEventFact fact:
-                    OnTradeEvent(fact, text.AsSpan(item.RowStart, item.RowLength));
+                case RecordKind.TradeEvent when item.HasTradeEvent:
+                    if (OnTradeVersion(item.TradeEvent.Terms, text.AsSpan(item.TradeEvent.TradeIdStart, item.TradeEvent.TradeIdLength)) is { } book)
+                    {
+                        book.Blotter.Write(text.AsSpan(item.RowStart, item.RowLength));
+                    }
+
                     break;
                 case RecordKind.TradeEvent:
                     ReadEvent(name.ToString(), content);
@@ -339,10 +340,11 @@ public sealed partial class DayReportBuilder
         }
     }
 
-    // The blotter row exactly as OnTradeEvent writes it with Csv.WriteRow.
-    private static void AppendBlotterRow(CharBuffer text, TradeEventFact e)
+    // The blotter row exactly as OnTradeEvent writes it with Csv.WriteRow; the ids are already in the text.
+    private static void AppendBlotterRow(CharBuffer text, in DecodedTradeEvent decoded)
     {
-        text.AppendCsvField(e.TradeId);
+        var e = decoded.Terms;
+        text.AppendCsvFieldAt(decoded.TradeIdStart, decoded.TradeIdLength);
         text.Append(',');
         text.Append(e.Version);
         text.Append(',');
@@ -370,7 +372,7 @@ public sealed partial class DayReportBuilder
         text.Append(',');
         text.AppendCsvField(e.CounterpartyLei);
         text.Append(',');
-        text.AppendCsvField(e.ExecutionTimestamp);
+        text.AppendCsvFieldAt(decoded.ExecutionTimestampStart, decoded.ExecutionTimestampLength);
         text.Append(',');
         text.Append(e.TradeDate);
         text.Append(',');
@@ -399,6 +401,8 @@ public sealed partial class DayReportBuilder
         public int InputsLength;
         public RecordKind Kind;
         public object? Decoded;
+        public bool HasTradeEvent;
+        public DecodedTradeEvent TradeEvent;
         public bool HasJournal;
         public DecodedJournalEntry Journal;
         public int RowStart;
@@ -518,6 +522,16 @@ internal sealed class CharBuffer
         Append('"');
         Append(field.ToString().Replace("\"", "\"\"", StringComparison.Ordinal).AsSpan());
         Append('"');
+    }
+
+    /// <summary>
+    /// One CSV field, as <see cref="AppendCsvField(ReadOnlySpan{char})"/>, whose characters are already in this buffer at
+    /// <paramref name="start"/>: room for the quoted field is made first, so the characters do not move while they are copied.
+    /// </summary>
+    public void AppendCsvFieldAt(int start, int length)
+    {
+        Ensure((2 * length) + 2);
+        AppendCsvField(Chars.AsSpan(start, length));
     }
 
     public void Clear() => Length = 0;

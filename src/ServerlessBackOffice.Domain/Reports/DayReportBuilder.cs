@@ -275,12 +275,21 @@ public sealed partial class DayReportBuilder : IDisposable
         }
     }
 
-    internal void OnTradeEvent(TradeEventFact e) => OnTradeEvent(e, renderedBlotterRow: null);
-
-    // renderedBlotterRow: the event's blotter row rendered while decoding (null: render it here).
-    private void OnTradeEvent(TradeEventFact e, ReadOnlySpan<char> renderedBlotterRow)
+    internal void OnTradeEvent(TradeEventFact e)
     {
-        var trade = Trade(e.TradeId);
+        if (OnTradeVersion(TradeTerms.Of(e), e.TradeId) is { } book)
+        {
+            Csv.WriteRow(book.Blotter, e.TradeId, Number(e.Version), e.EventType, e.Status, e.Account, e.Side, e.Isin, e.AssetClass, e.Mic, Number(e.Quantity),
+                Number(e.Price), e.PriceType, e.Currency, e.CounterpartyLei, e.ExecutionTimestamp, Date(e.TradeDate), Date(e.SettlementDate), Number(e.Gross),
+                Number(e.Commission), Number(e.Fees), Number(e.AccruedInterest), Number(e.Net));
+        }
+    }
+
+    // Folds one trade version into its trade and, when its book is one of the day's, into the book's volumes and transaction
+    // report; returns that book for the caller to write the version's blotter row (null: not one of the day's books).
+    private BookOutput? OnTradeVersion(in TradeTerms e, ReadOnlySpan<char> tradeId)
+    {
+        var trade = Trade(tradeId);
         if (e.Version >= trade.Version)
         {
             trade.Version = e.Version;
@@ -304,19 +313,9 @@ public sealed partial class DayReportBuilder : IDisposable
 
         if (!_books.TryGetValue(e.BookId, out var book))
         {
-            return;
+            return null;
         }
 
-        if (renderedBlotterRow.IsEmpty)
-        {
-            Csv.WriteRow(book.Blotter, e.TradeId, Number(e.Version), e.EventType, e.Status, e.Account, e.Side, e.Isin, e.AssetClass, e.Mic, Number(e.Quantity),
-                Number(e.Price), e.PriceType, e.Currency, e.CounterpartyLei, e.ExecutionTimestamp, Date(e.TradeDate), Date(e.SettlementDate), Number(e.Gross),
-                Number(e.Commission), Number(e.Fees), Number(e.AccruedInterest), Number(e.Net));
-        }
-        else
-        {
-            book.Blotter.Write(renderedBlotterRow);
-        }
         if (e.EventType == "TradeCaptured")
         {
             book.VolumesByMarket[e.Mic] = book.VolumesByMarket.GetValueOrDefault(e.Mic) + 1;
@@ -325,16 +324,19 @@ public sealed partial class DayReportBuilder : IDisposable
         if (ReportableVenues.Contains(e.Mic) || (e.Mic == "XOFF" && e.Currency is "EUR" or "GBP"))
         {
             // RTS 22 corrections are a cancellation of the transaction reference followed by a new report under it.
+            var id = tradeId.ToString();
             if (e.EventType != "TradeCaptured")
             {
-                book.Transactions!.Write(Transaction(e, "CANC"));
+                book.Transactions!.Write(Transaction(e, id, "CANC"));
             }
 
             if (!e.IsCancellation)
             {
-                book.Transactions!.Write(Transaction(e, "NEWT"));
+                book.Transactions!.Write(Transaction(e, id, "NEWT"));
             }
         }
+
+        return book;
     }
 
     internal void OnAffirmation(TradeAffirmedFact e)
@@ -456,11 +458,11 @@ public sealed partial class DayReportBuilder : IDisposable
         return value;
     }
 
-    private TransactionReportRecord Transaction(TradeEventFact e, string status)
+    private TransactionReportRecord Transaction(in TradeTerms e, string tradeId, string status)
     {
         var buy = e.Side == "buy";
         return new TransactionReportRecord(
-            status, e.TradeId, null, _parameters.FirmLei, buy ? _parameters.FirmLei : e.CounterpartyLei, buy ? e.CounterpartyLei : _parameters.FirmLei,
+            status, tradeId, null, _parameters.FirmLei, buy ? _parameters.FirmLei : e.CounterpartyLei, buy ? e.CounterpartyLei : _parameters.FirmLei,
             e.ExecutedAt,
             TradingCapacity.Deal, e.Quantity, e.AssetClass != "Equity", e.Price, e.PriceType == "percentOfPar", e.Currency, e.Net, e.Mic, e.Isin);
     }

@@ -28,6 +28,56 @@ internal struct DecodedJournalEntry
 internal readonly record struct DecodedJournalLine(string Book, AccountKind Kind, string Owner, string Asset, decimal Amount);
 
 /// <summary>
+/// A trade version's terms as the reports fold them: a <see cref="TradeEventFact"/> without its event id, trade id and
+/// execution timestamp text. Its strings are the interned ones the readers share, so the terms are no object of their own.
+/// </summary>
+internal readonly record struct TradeTerms(
+    string EventType,
+    long Version,
+    string Status,
+    string BookId,
+    string Account,
+    string Side,
+    string Isin,
+    string AssetClass,
+    string Mic,
+    decimal Quantity,
+    decimal Price,
+    string PriceType,
+    string Currency,
+    string CounterpartyLei,
+    DateTimeOffset ExecutedAt,
+    DateOnly TradeDate,
+    DateOnly SettlementDate,
+    decimal Gross,
+    decimal Commission,
+    decimal Fees,
+    decimal AccruedInterest,
+    decimal Net)
+{
+    /// <summary>Whether this version cancels the trade (<see cref="TradeEventFact.IsCancellation"/>).</summary>
+    public bool IsCancellation => EventType == "TradeCancelled" || Status == "Cancelled";
+
+    /// <summary>The terms of a fact the reference reader decoded.</summary>
+    public static TradeTerms Of(TradeEventFact e) => new(
+        e.EventType, e.Version, e.Status, e.BookId, e.Account, e.Side, e.Isin, e.AssetClass, e.Mic, e.Quantity, e.Price, e.PriceType, e.Currency,
+        e.CounterpartyLei, e.ExecutedAt, e.TradeDate, e.SettlementDate, e.Gross, e.Commission, e.Fees, e.AccruedInterest, e.Net);
+}
+
+/// <summary>
+/// A trade event as the reports fold it: its terms, and its trade id and execution timestamp as characters in the batch's
+/// text (the journal entries' treatment), so decoding a million events makes no object and no string per event.
+/// </summary>
+internal struct DecodedTradeEvent
+{
+    public TradeTerms Terms;
+    public int TradeIdStart;
+    public int TradeIdLength;
+    public int ExecutionTimestampStart;
+    public int ExecutionTimestampLength;
+}
+
+/// <summary>
 /// Single-pass <see cref="Utf8JsonReader"/> readers for the three record kinds a day holds a million of each (journal
 /// entries, trade events, OMS replies). Each accepts a record only when the reference reader (<see cref="JournalEntryJson"/>,
 /// the event envelope and <see cref="TradeEventDecoder"/>, the OMS reply fields) would accept it and would read the same
@@ -164,11 +214,25 @@ internal static class FastRecordReaders
 
     /// <summary>
     /// Reads a TradeCaptured, TradeAmended or TradeCancelled envelope whose decoder is the standard <see cref="TradeEventDecoder"/>,
-    /// or returns false for the reference reader to read.
+    /// its trade id and execution timestamp appended to <paramref name="text"/>; or returns false, with the text as it was, for
+    /// the reference reader to read.
     /// </summary>
-    public static bool TryReadTradeEvent(ReadOnlySpan<byte> content, IReadOnlyDictionary<string, EventDecoder> decoders, out TradeEventFact? fact)
+    public static bool TryReadTradeEvent(ReadOnlySpan<byte> content, IReadOnlyDictionary<string, EventDecoder> decoders, CharBuffer text, out DecodedTradeEvent trade)
     {
-        fact = null;
+        var textLength = text.Length;
+        if (TryReadTradeEventCore(content, decoders, text, out trade))
+        {
+            return true;
+        }
+
+        text.Truncate(textLength);
+        trade = default;
+        return false;
+    }
+
+    private static bool TryReadTradeEventCore(ReadOnlySpan<byte> content, IReadOnlyDictionary<string, EventDecoder> decoders, CharBuffer text, out DecodedTradeEvent trade)
+    {
+        trade = default;
         try
         {
             var r = new Utf8JsonReader(content);
@@ -180,6 +244,7 @@ internal static class FastRecordReaders
             string? fromProperties = null, subject = null;
             var bodyStart = -1L;
             var bodyEnd = -1L;
+            var decoded = false;
             var seen = 0;
             while (r.Read() && r.TokenType != JsonTokenType.EndObject)
             {
@@ -211,10 +276,12 @@ internal static class FastRecordReaders
                         // as the archive writes envelopes); otherwise it is read again once the whole envelope is known.
                         if (fromProperties is not null)
                         {
-                            if (DecoderFor(fromProperties, decoders) is not { } known || !TryReadTradeBody(ref r, known.EventType, out fact))
+                            if (DecoderFor(fromProperties, decoders) is not { } known || !TryReadTradeBody(ref r, known.EventType, text, out trade))
                             {
                                 return false;
                             }
+
+                            decoded = true;
                         }
                         else
                         {
@@ -237,25 +304,20 @@ internal static class FastRecordReaders
             var eventType = fromProperties ?? subject;
             if (eventType is null || DecoderFor(eventType, decoders) is not { } decoder)
             {
-                fact = null;
                 return false;
             }
 
-            if (fact is null)
+            if (!decoded)
             {
                 var body = new Utf8JsonReader(content[(int)bodyStart..(int)bodyEnd]);
                 body.Read();
-                if (!TryReadTradeBody(ref body, decoder.EventType, out fact))
-                {
-                    return false;
-                }
+                return TryReadTradeBody(ref body, decoder.EventType, text, out trade);
             }
 
-            return fact is not null;
+            return true;
         }
         catch (JsonException)
         {
-            fact = null;
             return false;
         }
     }
@@ -363,9 +425,11 @@ internal static class FastRecordReaders
         return true;
     }
 
-    private static bool TryReadTradeBody(ref Utf8JsonReader r, string eventType, out TradeEventFact? fact)
+    // The body's fields; the trade id and the execution timestamp are appended to text (the caller truncates it on false).
+    private static bool TryReadTradeBody(ref Utf8JsonReader r, string eventType, CharBuffer text, out DecodedTradeEvent trade)
     {
-        fact = null;
+        trade = default;
+        int tradeIdStart = -1, tradeIdLength = 0, timestampStart = -1, timestampLength = 0;
         var texts = t_texts ??= new string?[16];
         Array.Clear(texts);
         long version = 0;
@@ -389,17 +453,18 @@ internal static class FastRecordReaders
             r.Read();
             switch (field)
             {
-                case 0 or 1 when TryText(ref r, intern: false, out var text):
-                    texts[field] = text;
+                case 0 when IsText(ref r):
                     break;
-                case >= 3 and <= 9 when TryText(ref r, intern: true, out var text):
-                    texts[field] = text;
+                case 1 when TryAppendText(ref r, text, out tradeIdStart, out tradeIdLength):
                     break;
-                case >= 12 and <= 14 when TryText(ref r, intern: true, out var text):
-                    texts[field] = text;
+                case >= 3 and <= 9 when TryText(ref r, intern: true, out var value):
+                    texts[field] = value;
                     break;
-                case 15 when TryText(ref r, intern: false, out var text) && TryInstant(text, out executedAt):
-                    texts[field] = text;
+                case >= 12 and <= 14 when TryText(ref r, intern: true, out var value):
+                    texts[field] = value;
+                    break;
+                case 15 when TryAppendText(ref r, text, out timestampStart, out timestampLength)
+                    && TryInstant(text.Chars.AsSpan(timestampStart, timestampLength), out executedAt):
                     break;
                 case 2 when r.TokenType == JsonTokenType.Number && r.TryGetInt64(out version):
                     break;
@@ -432,10 +497,16 @@ internal static class FastRecordReaders
             return false;
         }
 
-        fact = new TradeEventFact(
-            texts[0]!, eventType, texts[1]!, version, texts[3]!, texts[4]!, texts[5]!, texts[6]!, texts[7]!, texts[8]!, texts[9]!,
-            amounts[0], amounts[1], texts[12]!, texts[13]!, texts[14]!, texts[15]!, executedAt, tradeDate, settlementDate,
-            amounts[2], amounts[3], fees, amounts[4], amounts[5]);
+        trade = new DecodedTradeEvent
+        {
+            Terms = new TradeTerms(
+                eventType, version, texts[3]!, texts[4]!, texts[5]!, texts[6]!, texts[7]!, texts[8]!, texts[9]!, amounts[0], amounts[1], texts[12]!,
+                texts[13]!, texts[14]!, executedAt, tradeDate, settlementDate, amounts[2], amounts[3], fees, amounts[4], amounts[5]),
+            TradeIdStart = tradeIdStart,
+            TradeIdLength = tradeIdLength,
+            ExecutionTimestampStart = timestampStart,
+            ExecutionTimestampLength = timestampLength,
+        };
         return true;
     }
 
@@ -626,6 +697,17 @@ internal static class FastRecordReaders
         return !span.IsEmpty && (intern ? Utf8Strings.TryIntern(span, out value) : Utf8Strings.TryCreate(span, out value));
     }
 
+    // TryText's test (a non-empty string of valid UTF-8) without making the string: for a field the reports only require.
+    private static bool IsText(ref Utf8JsonReader r)
+    {
+        if (r.TokenType != JsonTokenType.String)
+        {
+            return false;
+        }
+
+        return r.ValueIsEscaped ? r.GetString()!.Length > 0 : !r.ValueSpan.IsEmpty && Utf8.IsValid(r.ValueSpan);
+    }
+
     // TryText's test (a non-empty string of valid UTF-8), its characters appended to text instead of made a string.
     private static bool TryAppendText(ref Utf8JsonReader r, CharBuffer text, out int start, out int length)
     {
@@ -752,7 +834,7 @@ internal static class FastRecordReaders
     // EventFields.Instant: DateTimeOffset.TryParse (invariant, assume and adjust to UTC). The archive writes instants in one
     // form, yyyy-MM-ddTHH:mm:ss[.f{1,7}]Z, which is read here digit by digit into the same value; any other text is left to
     // TryParse itself.
-    private static bool TryInstant(string text, out DateTimeOffset instant)
+    private static bool TryInstant(ReadOnlySpan<char> text, out DateTimeOffset instant)
     {
         if (TryUtcRoundTrip(text, out instant))
         {
