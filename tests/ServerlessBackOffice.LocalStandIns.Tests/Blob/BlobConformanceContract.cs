@@ -331,6 +331,55 @@ public abstract class BlobConformanceContract(BlobServiceClient service, bool on
     }
 
     [Fact]
+    public async Task GetBlobsByHierarchy_AtTheTopLevel_FoldsEachDayIntoOnePrefix_AcrossPages()
+    {
+        // The archive's DaysAsync: one delimiter listing of the whole container, a day costs one item however many records it holds.
+        var names = new[] { "2026-11-24", "2026-11-25", "2026-11-26" }
+            .SelectMany(day => Enumerable.Range(0, 30).Select(i => $"{day}/records/{i:000}.json"))
+            .Append("readme.txt")
+            .ToList();
+        await Task.WhenAll(names.Select(name => container.GetBlobClient(name).UploadAsync(BinaryData.FromString(name), ct)));
+
+        var items = new List<string>();
+        await foreach (var page in container.GetBlobsByHierarchyAsync(new GetBlobsByHierarchyOptions { Delimiter = "/" }, ct).AsPages(pageSizeHint: 2))
+        {
+            items.AddRange(page.Values.Select(item => item.IsPrefix ? item.Prefix : item.Blob.Name));
+        }
+
+        Assert.Equal(["2026-11-24/", "2026-11-25/", "2026-11-26/", "readme.txt"], items.Order(StringComparer.Ordinal));
+    }
+
+    [Fact]
+    public async Task ADeletedBlob_IsGone_AndWrittenAgain_IsListedOnce()
+    {
+        var blob = container.GetBlobClient("2026-11-24/records/a.json");
+        await blob.UploadAsync(BinaryData.FromString("first"), ct);
+        await container.GetBlobClient("2026-11-24/records/b.json").UploadAsync(BinaryData.FromString("b"), ct);
+        await ListAsync(); // The stand-in merges new names into its index when it lists; delete after that.
+
+        Assert.True((await blob.DeleteIfExistsAsync(cancellationToken: ct)).Value);
+        var afterDelete = await ListAsync();
+        var missing = await Assert.ThrowsAsync<RequestFailedException>(() => blob.DownloadContentAsync(ct));
+        await blob.UploadAsync(BinaryData.FromString("second"), ct);
+
+        Assert.Equal(["2026-11-24/records/b.json"], afterDelete);
+        Assert.Equal("BlobNotFound", missing.ErrorCode);
+        Assert.Equal(["2026-11-24/records/a.json", "2026-11-24/records/b.json"], await ListAsync());
+        Assert.Equal("second", (await blob.DownloadContentAsync(ct)).Value.Content.ToString());
+
+        async Task<List<string>> ListAsync()
+        {
+            var names = new List<string>();
+            await foreach (var item in container.GetBlobsAsync(new GetBlobsOptions { Prefix = "2026-11-24/" }, ct))
+            {
+                names.Add(item.Name);
+            }
+
+            return names;
+        }
+    }
+
+    [Fact]
     public async Task Upload_LargerThanTheSinglePutLimit_GoesInBlocks_AndReadsBackWhole_WithItsConditionsAndMetadata()
     {
         // The bundle publisher uploads a stream with the SDK's defaults (one Put Blob up to 256 MiB, blocks above). Small
