@@ -65,6 +65,12 @@ internal static class EmulatorsCommand
                     output.WriteLine(standIns.Azurite is { } azurite
                         ? $"Azurite (Blob)      {azurite.BlobEndpoint} (process {azurite.ProcessId})"
                         : $"Blob stand-in       {standIns.BlobEndpoint} (in this process)");
+                    if (standIns.Azurite is null)
+                    {
+                        // The Functions host keeps its own locks and timer state in AzureWebJobsStorage with blob leases,
+                        // which the stand-in does not implement (decision 0072).
+                        output.WriteLine("Note: for `func start`, whose host takes blob leases in AzureWebJobsStorage, use --blob azurite.");
+                    }
                     output.WriteLine($"Service Bus         sb://127.0.0.1:{standIns.ServiceBus!.Port} (in this process; entities from infra/topology.json)");
                     output.WriteLine();
                     output.WriteLine("local.settings.json:");
