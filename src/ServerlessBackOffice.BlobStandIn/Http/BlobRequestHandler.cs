@@ -71,7 +71,7 @@ internal sealed class BlobRequestHandler(BlobStore store, StorageAuthorizer auth
         if (request.Container is null)
         {
             return method == "POST" && request.ResType == "service" && request.Comp == "userdelegationkey"
-                ? await Authorized(request, SasPermission.None) ?? await GetUserDelegationKeyAsync(request, cancellationToken)
+                ? Authorize(request, SasPermission.None) ?? await GetUserDelegationKeyAsync(request, cancellationToken)
                 : StorageError.NotImplemented($"{method} on the service with comp={request.Comp}");
         }
 
@@ -84,31 +84,31 @@ internal sealed class BlobRequestHandler(BlobStore store, StorageAuthorizer auth
 
             return (method, request.Comp) switch
             {
-                ("PUT", null) => await Authorized(request, SasPermission.None) ?? await CreateContainerAsync(request),
-                ("GET" or "HEAD", null) => await Authorized(request, SasPermission.None) ?? GetContainerProperties(request),
-                ("DELETE", null) => await Authorized(request, SasPermission.None) ?? DeleteContainer(request),
-                ("GET", "list") => await Authorized(request, SasPermission.List) ?? await ListBlobsAsync(request, cancellationToken),
+                ("PUT", null) => Authorize(request, SasPermission.None) ?? CreateContainer(request),
+                ("GET" or "HEAD", null) => Authorize(request, SasPermission.None) ?? GetContainerProperties(request),
+                ("DELETE", null) => Authorize(request, SasPermission.None) ?? DeleteContainer(request),
+                ("GET", "list") => Authorize(request, SasPermission.List) ?? await ListBlobsAsync(request, cancellationToken),
                 _ => StorageError.NotImplemented($"{method} on a container with comp={request.Comp}"),
             };
         }
 
         return (method, request.Comp) switch
         {
-            ("PUT", null) => await Authorized(request, SasPermission.Write) ?? await PutBlobAsync(request, cancellationToken),
-            ("PUT", "block") => await Authorized(request, SasPermission.Write) ?? await PutBlockAsync(request, cancellationToken),
-            ("PUT", "blocklist") => await Authorized(request, SasPermission.Write) ?? await PutBlockListAsync(request, cancellationToken),
-            ("PUT", "appendblock") => await Authorized(request, SasPermission.Write) ?? await AppendBlockAsync(request, cancellationToken),
-            ("GET" or "HEAD", null) => await Authorized(request, SasPermission.Read) ?? await GetBlobAsync(request, cancellationToken),
-            ("DELETE", null) => await Authorized(request, SasPermission.Delete) ?? DeleteBlob(request),
+            ("PUT", null) => Authorize(request, SasPermission.Write) ?? await PutBlobAsync(request, cancellationToken),
+            ("PUT", "block") => Authorize(request, SasPermission.Write) ?? await PutBlockAsync(request, cancellationToken),
+            ("PUT", "blocklist") => Authorize(request, SasPermission.Write) ?? await PutBlockListAsync(request, cancellationToken),
+            ("PUT", "appendblock") => Authorize(request, SasPermission.Write) ?? await AppendBlockAsync(request, cancellationToken),
+            ("GET" or "HEAD", null) => Authorize(request, SasPermission.Read) ?? await GetBlobAsync(request, cancellationToken),
+            ("DELETE", null) => Authorize(request, SasPermission.Delete) ?? DeleteBlob(request),
             _ => StorageError.NotImplemented($"{method} on a blob with comp={request.Comp}"),
         };
     }
 
     // A SAS grants blob operations and listing only; container and service operations need the account key.
-    private Task<StorageError?> Authorized(StorageRequest request, SasPermission permission) =>
-        Task.FromResult(request.Query.ContainsKey("sig")
+    private StorageError? Authorize(StorageRequest request, SasPermission permission) =>
+        request.Query.ContainsKey("sig")
             ? permission == SasPermission.None ? StorageError.AuthenticationFailed : authorizer.CheckSas(request, permission)
-            : authorizer.CheckSharedKey(request));
+            : authorizer.CheckSharedKey(request);
 
     private async Task<StorageError?> GetUserDelegationKeyAsync(StorageRequest request, CancellationToken cancellationToken)
     {
@@ -146,19 +146,19 @@ internal sealed class BlobRequestHandler(BlobStore store, StorageAuthorizer auth
         return null;
     }
 
-    private Task<StorageError?> CreateContainerAsync(StorageRequest request)
+    private StorageError? CreateContainer(StorageRequest request)
     {
         var container = store.Create(request.Container!, Metadata(request.Http));
         if (container is null)
         {
-            return Task.FromResult<StorageError?>(StorageError.ContainerAlreadyExists);
+            return StorageError.ContainerAlreadyExists;
         }
 
         var response = request.Context.Response;
         response.StatusCode = 201;
         response.Headers.ETag = container.ETag;
         response.Headers.LastModified = container.CreatedOn.ToString("R", CultureInfo.InvariantCulture);
-        return Task.FromResult<StorageError?>(null);
+        return null;
     }
 
     private StorageError? GetContainerProperties(StorageRequest request)
