@@ -2,16 +2,30 @@ using Azure.Storage.Blobs;
 using Microsoft.Azure.Cosmos;
 using System.Text.Json.Nodes;
 using Microsoft.Extensions.Logging;
+using ServerlessBackOffice.BlobStandIn;
 using ServerlessBackOffice.ServiceBusEmulator;
 using ServerlessBackOffice.Topology;
 
 namespace ServerlessBackOffice.LocalStandIns;
 
+/// <summary>Which Blob Storage service <see cref="LocalStandIns"/> starts.</summary>
+public enum BlobImplementation
+{
+    /// <summary>The in-process Blob stand-in (<see cref="BlobStandInServer"/>): the default, a fraction of Azurite's CPU.</summary>
+    StandIn,
+
+    /// <summary>Azurite (npm), the conformance reference the stand-in is tested against.</summary>
+    Azurite,
+}
+
 /// <summary>What <see cref="LocalStandIns.StartAsync"/> starts.</summary>
 public sealed record LocalStandInsOptions
 {
-    /// <summary>Start Azurite (Blob). Default true.</summary>
+    /// <summary>Start a Blob Storage service. Default true.</summary>
     public bool Blob { get; init; } = true;
+
+    /// <summary>Which Blob Storage service to start when <see cref="Blob"/> is true: the in-process stand-in by default.</summary>
+    public BlobImplementation BlobImplementation { get; init; } = BlobImplementation.StandIn;
 
     /// <summary>Start the Cosmos stand-in. Default true; false when a real account or Microsoft's emulator is used.</summary>
     public bool Cosmos { get; init; } = true;
@@ -39,14 +53,15 @@ public sealed record LocalStandInsOptions
 }
 
 /// <summary>
-/// The local stand-ins, started together on free loopback ports: Azurite (Blob Storage), the Cosmos DB stand-in (both
-/// Node.js child processes that watch this process and exit with it; <see cref="DisposeAsync"/> kills them by PID) and
-/// the Service Bus emulator (in this process).
+/// The local stand-ins, started together on free loopback ports: Blob Storage (the in-process Blob stand-in, or Azurite on
+/// request), the Cosmos DB stand-in (Azurite and the Cosmos stand-in are Node.js child processes that watch this process
+/// and exit with it; <see cref="DisposeAsync"/> kills them by PID) and the Service Bus emulator (in this process).
 /// </summary>
 public sealed class LocalStandIns : IAsyncDisposable
 {
-    private LocalStandIns(AzuriteProcess? azurite, CosmosStandInProcess? cosmos, ServiceBusEmulatorServer? serviceBus)
+    private LocalStandIns(BlobStandInServer? blobStandIn, AzuriteProcess? azurite, CosmosStandInProcess? cosmos, ServiceBusEmulatorServer? serviceBus)
     {
+        BlobStandIn = blobStandIn;
         Azurite = azurite;
         Cosmos = cosmos;
         ServiceBus = serviceBus;
@@ -59,15 +74,22 @@ public sealed class LocalStandIns : IAsyncDisposable
     public string ServiceBusConnectionString =>
         ServiceBus?.ConnectionString ?? throw new InvalidOperationException("The Service Bus emulator was not started.");
 
-    /// <summary>Azurite, when started.</summary>
+    /// <summary>Azurite, when started (<see cref="BlobImplementation.Azurite"/>); null when the Blob stand-in runs.</summary>
     public AzuriteProcess? Azurite { get; }
+
+    /// <summary>The in-process Blob stand-in, when started (<see cref="BlobImplementation.StandIn"/>, the default).</summary>
+    public BlobStandInServer? BlobStandIn { get; }
+
+    /// <summary>The Blob endpoint of whichever Blob service runs.</summary>
+    public Uri BlobEndpoint =>
+        BlobStandIn?.BlobEndpoint ?? Azurite?.BlobEndpoint ?? throw new InvalidOperationException("No Blob service was started.");
 
     /// <summary>The Cosmos stand-in, when started.</summary>
     public CosmosStandInProcess? Cosmos { get; }
 
-    /// <summary>The storage connection string (Azurite).</summary>
+    /// <summary>The storage connection string of whichever Blob service runs (the stand-in or Azurite).</summary>
     public string StorageConnectionString =>
-        Azurite?.ConnectionString ?? throw new InvalidOperationException("Azurite was not started.");
+        BlobStandIn?.ConnectionString ?? Azurite?.ConnectionString ?? throw new InvalidOperationException("No Blob service was started.");
 
     /// <summary>The Cosmos connection string (the stand-in).</summary>
     public string CosmosConnectionString =>
@@ -81,13 +103,21 @@ public sealed class LocalStandIns : IAsyncDisposable
     public static async Task<LocalStandIns> StartAsync(LocalStandInsOptions? options, ILogger? logger, CancellationToken cancellationToken)
     {
         options ??= new LocalStandInsOptions();
-        var azuriteTask = options.Blob ? AzuriteProcess.StartAsync(logger, cancellationToken) : Task.FromResult<AzuriteProcess?>(null)!;
+        var azuriteTask = options.Blob && options.BlobImplementation == BlobImplementation.Azurite
+            ? AzuriteProcess.StartAsync(logger, cancellationToken)
+            : Task.FromResult<AzuriteProcess?>(null)!;
         var cosmosTask = options.Cosmos
             ? CosmosStandInProcess.StartAsync(options.CosmosTtlSweepInterval, logger, cancellationToken)
             : Task.FromResult<CosmosStandInProcess?>(null)!;
         ServiceBusEmulatorServer? serviceBus = null;
+        BlobStandInServer? blobStandIn = null;
         try
         {
+            if (options.Blob && options.BlobImplementation == BlobImplementation.StandIn)
+            {
+                blobStandIn = await BlobStandInServer.StartAsync(logger, cancellationToken);
+            }
+
             if (options.ServiceBus)
             {
                 serviceBus = await ServiceBusEmulatorServer.StartAsync(
@@ -110,6 +140,11 @@ public sealed class LocalStandIns : IAsyncDisposable
                 await serviceBus.DisposeAsync();
             }
 
+            if (blobStandIn is not null)
+            {
+                await blobStandIn.DisposeAsync();
+            }
+
             await Task.WhenAll(azuriteTask, cosmosTask).ContinueWith(static _ => { }, TaskScheduler.Default);
             if (azuriteTask.IsCompletedSuccessfully && azuriteTask.Result is { } a)
             {
@@ -124,14 +159,14 @@ public sealed class LocalStandIns : IAsyncDisposable
             throw;
         }
 
-        return new LocalStandIns(azuriteTask.Result, cosmosTask.Result, serviceBus);
+        return new LocalStandIns(blobStandIn, azuriteTask.Result, cosmosTask.Result, serviceBus);
     }
 
     /// <summary>A Cosmos client for the stand-in, configured by <see cref="LocalCosmos.ClientOptions"/>.</summary>
     public CosmosClient CreateCosmosClient(bool allowBulkExecution = false) =>
         LocalCosmos.CreateClient(CosmosConnectionString, allowBulkExecution);
 
-    /// <summary>A Blob service client for Azurite.</summary>
+    /// <summary>A Blob service client for whichever Blob service runs.</summary>
     public BlobServiceClient CreateBlobServiceClient() => LocalBlob.CreateClient(StorageConnectionString);
 
     /// <summary>
@@ -157,7 +192,7 @@ public sealed class LocalStandIns : IAsyncDisposable
             settings.Add(new("CosmosConnection", CosmosConnectionString));
         }
 
-        if (Azurite is not null)
+        if (BlobStandIn is not null || Azurite is not null)
         {
             settings.Add(new("StorageConnection", StorageConnectionString));
             settings.Add(new("AzureWebJobsStorage", StorageConnectionString));
@@ -167,7 +202,7 @@ public sealed class LocalStandIns : IAsyncDisposable
         return settings;
     }
 
-    /// <summary>Stops every child by its PID.</summary>
+    /// <summary>Stops the in-process servers and every child by its PID.</summary>
     public async ValueTask DisposeAsync()
     {
         if (ServiceBus is not null)
@@ -183,6 +218,11 @@ public sealed class LocalStandIns : IAsyncDisposable
         if (Azurite is not null)
         {
             await Azurite.DisposeAsync();
+        }
+
+        if (BlobStandIn is not null)
+        {
+            await BlobStandIn.DisposeAsync();
         }
     }
 }

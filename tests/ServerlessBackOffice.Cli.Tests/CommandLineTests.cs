@@ -48,6 +48,32 @@ public sealed class CommandLineTests
         Assert.Contains("yesterday", error, StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData("run-day")]
+    [InlineData("emulators")]
+    public async Task Blob_WhenNeitherStandInNorAzurite_Fails_AndTheHelpNamesBoth(string command)
+    {
+        var (exitCode, _, error) = await RunAsync(command, "--blob", "cosmos");
+        var (_, help, _) = await RunAsync(command, "--help");
+
+        Assert.NotEqual(0, exitCode);
+        Assert.Contains("cosmos", error, StringComparison.Ordinal);
+        Assert.Contains("--blob", help, StringComparison.Ordinal);
+        Assert.Contains("stand-in", help, StringComparison.Ordinal);
+        Assert.Contains("azurite", help, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Blob_DefaultsToTheStandIn_AndAzuriteOnRequest()
+    {
+        var runDay = BackOfficeCommand.Create().Subcommands.Single(c => c.Name == "run-day");
+        var blob = (Option<string>)runDay.Options.Single(o => o.Name == "--blob");
+
+        Assert.Equal("stand-in", runDay.Parse([]).GetValue(blob));
+        Assert.Equal(LocalStandIns.BlobImplementation.StandIn, Commands.BlobOption.Parse(runDay.Parse([]).GetValue(blob)));
+        Assert.Equal(LocalStandIns.BlobImplementation.Azurite, Commands.BlobOption.Parse(runDay.Parse(["--blob", "azurite"]).GetValue(blob)));
+    }
+
     [Fact]
     public async Task TopologyShow_ListsEveryEntityWithItsAppSetting()
     {

@@ -12,7 +12,7 @@ public sealed class ProcessLifetimeTests
     [Fact]
     public async Task Dispose_StopsEveryChildProcess()
     {
-        var standIns = await LocalStandIns.StartAsync(new LocalStandInsOptions(), logger: null, ct);
+        var standIns = await LocalStandIns.StartAsync(new LocalStandInsOptions { BlobImplementation = BlobImplementation.Azurite }, logger: null, ct);
         var pids = standIns.ProcessIds;
         Assert.Equal(2, pids.Count);
         Assert.All(pids, pid => Assert.True(IsRunning(pid), $"process {pid} should run before dispose"));

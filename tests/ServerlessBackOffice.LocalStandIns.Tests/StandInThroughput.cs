@@ -16,11 +16,13 @@ public sealed class StandInThroughput
 {
     private const int InFlight = 32;
     private readonly StandInsFixture standIns;
+    private readonly Blob.BlobServersFixture blobServers;
     private readonly CancellationToken ct = TestContext.Current.CancellationToken;
 
-    public StandInThroughput(StandInsFixture standIns)
+    public StandInThroughput(StandInsFixture standIns, Blob.BlobServersFixture blobServers)
     {
         this.standIns = standIns;
+        this.blobServers = blobServers;
     }
 
     [Fact(Explicit = true)]
@@ -59,7 +61,7 @@ public sealed class StandInThroughput
     [Fact(Explicit = true)]
     public async Task Azurite_BlockAndAppendBlobWrites()
     {
-        var service = standIns.StandIns.CreateBlobServiceClient();
+        var service = blobServers.Client(onAzurite: true);
         var container = service.GetBlobContainerClient($"throughput-{Guid.NewGuid():N}");
         await container.CreateAsync(cancellationToken: ct);
         var payload = BinaryData.FromBytes(new byte[1024]);

@@ -21,8 +21,10 @@ internal static class EmulatorsCommand
     {
         var command = new Command(
             "emulators",
-            "Start Azurite, the Cosmos DB stand-in and the Service Bus emulator on loopback, print the local.settings.json " +
-            "values for `func start`, and keep them running until Ctrl+C.");
+            "Start Blob Storage (the in-process stand-in, or Azurite with --blob azurite), the Cosmos DB stand-in and the Service Bus " +
+            "emulator on loopback, print the local.settings.json values for `func start`, and keep them running until Ctrl+C.");
+        var blob = BlobOption.Create();
+        command.Options.Add(blob);
         command.SetAction(async (parseResult, cancellationToken) =>
         {
             var output = parseResult.InvocationConfiguration.Output;
@@ -33,7 +35,8 @@ internal static class EmulatorsCommand
             LocalStandIns.LocalStandIns standIns;
             try
             {
-                standIns = await LocalStandIns.LocalStandIns.StartAsync(new LocalStandInsOptions(), logger: null, cancellationToken);
+                standIns = await LocalStandIns.LocalStandIns.StartAsync(
+                    new LocalStandInsOptions { BlobImplementation = BlobOption.Parse(parseResult.GetValue(blob)) }, logger: null, cancellationToken);
             }
             catch (Exception ex) when (ex is InvalidOperationException or TimeoutException)
             {
@@ -59,7 +62,15 @@ internal static class EmulatorsCommand
                     await StandInProvisioning.ProvisionBlobAsync(standIns.CreateBlobServiceClient(), topology, namePrefix: string.Empty, cancellationToken);
 
                     output.WriteLine($"Cosmos DB stand-in  {standIns.Cosmos!.Endpoint} (process {standIns.Cosmos.ProcessId})");
-                    output.WriteLine($"Azurite (Blob)      {standIns.Azurite!.BlobEndpoint} (process {standIns.Azurite.ProcessId})");
+                    output.WriteLine(standIns.Azurite is { } azurite
+                        ? $"Azurite (Blob)      {azurite.BlobEndpoint} (process {azurite.ProcessId})"
+                        : $"Blob stand-in       {standIns.BlobEndpoint} (in this process)");
+                    if (standIns.Azurite is null)
+                    {
+                        // The Functions host keeps its own locks and timer state in AzureWebJobsStorage with blob leases,
+                        // which the stand-in does not implement (decision 0072).
+                        output.WriteLine("Note: for `func start`, whose host takes blob leases in AzureWebJobsStorage, use --blob azurite.");
+                    }
                     output.WriteLine($"Service Bus         sb://127.0.0.1:{standIns.ServiceBus!.Port} (in this process; entities from infra/topology.json)");
                     output.WriteLine();
                     output.WriteLine("local.settings.json:");

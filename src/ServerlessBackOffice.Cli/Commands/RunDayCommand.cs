@@ -106,9 +106,11 @@ internal static class RunDayCommand
             }
         });
 
+        var blob = BlobOption.Create();
+
         var command = new Command(name, description)
         {
-            date, seed, trades, output, input, mismatchRate, failRate, breakRate, chaos, chaosSeed, chaosRate, chaosRates,
+            date, seed, trades, output, input, mismatchRate, failRate, breakRate, chaos, chaosSeed, chaosRate, chaosRates, blob,
         };
         command.SetAction(async (parseResult, cancellationToken) =>
         {
@@ -124,7 +126,8 @@ internal static class RunDayCommand
                 Bench: bench,
                 Chaos: parseResult.GetValue(chaos)
                     ? ChaosOptions.Create(parseResult.GetValue(chaosSeed) ?? parseResult.GetValue(seed), parseResult.GetValue(chaosRate), parseResult.GetValue(chaosRates))
-                    : null);
+                    : null,
+                Blob: BlobOption.Parse(parseResult.GetValue(blob)));
             var console = AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(parseResult.InvocationConfiguration.Output) });
             if (!console.Profile.Capabilities.Interactive)
             {

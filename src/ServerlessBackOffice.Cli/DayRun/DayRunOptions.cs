@@ -1,9 +1,10 @@
 using ServerlessBackOffice.Cli.Chaos;
+using ServerlessBackOffice.LocalStandIns;
 
 namespace ServerlessBackOffice.Cli.DayRun;
 
 /// <summary>What a day run does: which day, which seed, how many trades, where the output goes, and the simulators' rates, and
-/// the faults a chaos run injects (none by default).</summary>
+/// the faults a chaos run injects (none by default), and which Blob Storage service runs (the in-process stand-in by default).</summary>
 internal sealed record DayRunOptions(
     DateOnly Date,
     int Seed,
@@ -16,4 +17,5 @@ internal sealed record DayRunOptions(
     double PartialRate = 0.01,
     double BreakRate = 0.02,
     bool Bench = false,
-    ChaosOptions? Chaos = null);
+    ChaosOptions? Chaos = null,
+    BlobImplementation Blob = BlobImplementation.StandIn);

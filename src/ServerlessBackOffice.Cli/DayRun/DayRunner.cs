@@ -68,13 +68,13 @@ internal sealed partial class DayRunner(DayRunOptions options, IAnsiConsole cons
         var topology = TopologyDocument.Default;
         var firstPhase = publications.Min(p => p.PublishAt);
         var clock = new SimulatedClock(firstPhase.AddMinutes(-1));
-        console.MarkupLine("Starting the local stand-ins (Service Bus emulator, Cosmos DB stand-in, Azurite)...");
+        console.MarkupLineInterpolated($"Starting the local stand-ins (Service Bus emulator, Cosmos DB stand-in, {(options.Blob == BlobImplementation.Azurite ? "Azurite" : "Blob stand-in")})...");
 
         // The emulator runs on the business clock too: enqueued times are business times. The clock stands still while
         // messages are locked (it moves only when nothing is in flight), so locks cannot expire under a handler, and the
         // clients must not renew them against a clock that is not theirs (see BusinessClockHostJson below).
         await using var standIns = await LocalStandIns.LocalStandIns.StartAsync(
-            new LocalStandInsOptions { LoggerFactory = loggerFactory, ServiceBusTimeProvider = clock }, logger, cancellationToken);
+            new LocalStandInsOptions { LoggerFactory = loggerFactory, ServiceBusTimeProvider = clock, BlobImplementation = options.Blob }, logger, cancellationToken);
         using (var cosmos = standIns.CreateCosmosClient())
         {
             await StandInProvisioning.ProvisionCosmosAsync(cosmos, topology, null, cancellationToken);

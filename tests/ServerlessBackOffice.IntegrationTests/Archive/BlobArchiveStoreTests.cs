@@ -9,7 +9,13 @@ using ServerlessBackOffice.Pipeline.Archive;
 namespace ServerlessBackOffice.IntegrationTests.Archive;
 
 /// <summary>The archive on Blob Storage through the real Azure.Storage.Blobs client, against Azurite.</summary>
-public sealed class BlobArchiveStoreTests(AzuriteFixture azurite) : IAsyncLifetime, IDisposable
+public sealed class BlobArchiveStoreOnAzuriteTests(AzuriteFixture azurite) : BlobArchiveStoreTests(azurite);
+
+/// <summary>The same tests against the in-process Blob stand-in, which local day runs use.</summary>
+public sealed class BlobArchiveStoreOnStandInTests(BlobStandInFixture standIn) : BlobArchiveStoreTests(standIn);
+
+/// <summary>The archive on Blob Storage through the real Azure.Storage.Blobs client.</summary>
+public abstract class BlobArchiveStoreTests(BlobServiceFixture azurite) : IAsyncLifetime, IDisposable
 {
     private static readonly DateOnly Day = new(2026, 11, 24);
     private readonly CancellationToken _ct = TestContext.Current.CancellationToken;
@@ -23,9 +29,17 @@ public sealed class BlobArchiveStoreTests(AzuriteFixture azurite) : IAsyncLifeti
         _store = new BlobArchiveStore(_container, NullLogger<BlobArchiveStore>.Instance);
     }
 
-    public async ValueTask DisposeAsync() => await _container.DeleteIfExistsAsync(cancellationToken: CancellationToken.None);
+    public async ValueTask DisposeAsync()
+    {
+        await _container.DeleteIfExistsAsync(cancellationToken: CancellationToken.None);
+        GC.SuppressFinalize(this);
+    }
 
-    public void Dispose() => _key.Dispose();
+    public void Dispose()
+    {
+        _key.Dispose();
+        GC.SuppressFinalize(this);
+    }
 
     private static ArchiveRecord Record(string name, string content, DateOnly? day = null) =>
         new(day ?? Day, name, Encoding.UTF8.GetBytes(content), "application/json");

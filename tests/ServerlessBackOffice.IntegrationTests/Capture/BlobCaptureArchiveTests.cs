@@ -8,7 +8,13 @@ using ServerlessBackOffice.Pipeline.Ports;
 namespace ServerlessBackOffice.IntegrationTests.Capture;
 
 /// <summary>The capture archive contract over the Blob archive store on Azurite, with the real Azure.Storage.Blobs client.</summary>
-public sealed class BlobCaptureArchiveTests(AzuriteFixture azurite) : CaptureArchiveContract, IAsyncLifetime
+public sealed class BlobCaptureArchiveOnAzuriteTests(AzuriteFixture azurite) : BlobCaptureArchiveTests(azurite);
+
+/// <summary>The same contract over the in-process Blob stand-in.</summary>
+public sealed class BlobCaptureArchiveOnStandInTests(BlobStandInFixture standIn) : BlobCaptureArchiveTests(standIn);
+
+/// <summary>The capture archive contract over the Blob archive store, with the real Azure.Storage.Blobs client.</summary>
+public abstract class BlobCaptureArchiveTests(BlobServiceFixture azurite) : CaptureArchiveContract, IAsyncLifetime
 {
     private readonly List<BlobContainerClient> _containers = [];
 
@@ -43,5 +49,7 @@ public sealed class BlobCaptureArchiveTests(AzuriteFixture azurite) : CaptureArc
         {
             await container.DeleteIfExistsAsync(cancellationToken: CancellationToken.None);
         }
+
+        GC.SuppressFinalize(this);
     }
 }

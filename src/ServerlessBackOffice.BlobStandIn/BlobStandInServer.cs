@@ -1,0 +1,86 @@
+using System.Globalization;
+using System.Net;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+using ServerlessBackOffice.BlobStandIn.Authorization;
+using ServerlessBackOffice.BlobStandIn.Http;
+using ServerlessBackOffice.BlobStandIn.Storage;
+
+namespace ServerlessBackOffice.BlobStandIn;
+
+/// <summary>
+/// A Blob Storage stand-in in this process: Kestrel on 127.0.0.1 (a free port), blobs in memory, Azurite's well-known
+/// development account and key, so the unmodified <c>Azure.Storage.Blobs</c> client works against it with the same kind of
+/// connection string it uses for Azurite. It implements the subset of the Blob REST API the project uses (containers,
+/// block and append blobs, conditional writes, ranges, listings, user delegation SAS); docs/decisions/0072 lists what it
+/// does not. Azurite remains the reference its conformance tests run against too.
+/// </summary>
+public sealed class BlobStandInServer : IAsyncDisposable
+{
+    /// <summary>The development account (Azurite's well-known one).</summary>
+    public const string AccountName = "devstoreaccount1";
+
+    /// <summary>The development account's key (public; it only ever guards a local stand-in).</summary>
+    public const string AccountKey = "Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==";
+
+    private readonly WebApplication _app;
+
+    private BlobStandInServer(WebApplication app, int port)
+    {
+        _app = app;
+        Port = port;
+    }
+
+    /// <summary>The loopback port of the Blob endpoint.</summary>
+    public int Port { get; }
+
+    /// <summary>The Blob endpoint, e.g. <c>http://127.0.0.1:51234/devstoreaccount1</c>.</summary>
+    public Uri BlobEndpoint => new($"http://127.0.0.1:{Port.ToString(CultureInfo.InvariantCulture)}/{AccountName}");
+
+    /// <summary>A storage connection string for <c>BlobServiceClient</c> and the Functions host.</summary>
+    public string ConnectionString =>
+        $"DefaultEndpointsProtocol=http;AccountName={AccountName};AccountKey={AccountKey};BlobEndpoint={BlobEndpoint};";
+
+    /// <summary>Starts the stand-in on 127.0.0.1 and a port the system chooses; it answers as soon as this returns.</summary>
+    public static Task<BlobStandInServer> StartAsync(ILogger? logger, CancellationToken cancellationToken) =>
+        StartAsync(logger, TimeProvider.System, cancellationToken);
+
+    /// <summary>Starts the stand-in with its own clock (Last-Modified, SAS and delegation key validity).</summary>
+    public static async Task<BlobStandInServer> StartAsync(ILogger? logger, TimeProvider timeProvider, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(timeProvider);
+        logger ??= NullLogger.Instance;
+        var builder = WebApplication.CreateEmptyBuilder(new WebApplicationOptions());
+        builder.WebHost.UseKestrelCore().ConfigureKestrel(kestrel =>
+        {
+            kestrel.AddServerHeader = false;
+            // Block blobs of a day's bundle can exceed Kestrel's 30 MB default; the service's own limits are far above it.
+            kestrel.Limits.MaxRequestBodySize = null;
+            kestrel.Listen(IPAddress.Loopback, 0);
+        });
+        var app = builder.Build();
+        var handler = new BlobRequestHandler(
+            new BlobStore(timeProvider),
+            new StorageAuthorizer(AccountName, Convert.FromBase64String(AccountKey), timeProvider),
+            logger);
+        app.Run(handler.HandleAsync);
+        await app.StartAsync(cancellationToken);
+
+        var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.Single();
+        var server = new BlobStandInServer(app, new Uri(address).Port);
+        Log.Listening(logger, server.BlobEndpoint);
+        return server;
+    }
+
+    /// <summary>Stops listening and drops every blob.</summary>
+    public async ValueTask DisposeAsync()
+    {
+        await _app.StopAsync(CancellationToken.None);
+        await _app.DisposeAsync();
+    }
+}

@@ -1,0 +1,43 @@
+using Azure.Storage.Blobs;
+using ServerlessBackOffice.BlobStandIn;
+
+[assembly: AssemblyFixture(typeof(ServerlessBackOffice.LocalStandIns.Tests.Blob.BlobServersFixture))]
+
+namespace ServerlessBackOffice.LocalStandIns.Tests.Blob;
+
+/// <summary>
+/// Both Blob services the conformance contract runs against, started once for the assembly and stopped when it ends:
+/// Azurite (the reference, a Node child stopped by its PID) and the in-process Blob stand-in.
+/// </summary>
+public sealed class BlobServersFixture : IAsyncLifetime
+{
+    private AzuriteProcess? azurite;
+    private BlobStandInServer? standIn;
+
+    public AzuriteProcess Azurite => azurite ?? throw new InvalidOperationException("Azurite is not started.");
+
+    public BlobStandInServer StandIn => standIn ?? throw new InvalidOperationException("The Blob stand-in is not started.");
+
+    public async ValueTask InitializeAsync()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var starting = AzuriteProcess.StartAsync(logger: null, ct);
+        standIn = await BlobStandInServer.StartAsync(logger: null, ct);
+        azurite = await starting;
+    }
+
+    public BlobServiceClient Client(bool onAzurite) => LocalBlob.CreateClient(onAzurite ? Azurite.ConnectionString : StandIn.ConnectionString);
+
+    public async ValueTask DisposeAsync()
+    {
+        if (standIn is not null)
+        {
+            await standIn.DisposeAsync();
+        }
+
+        if (azurite is not null)
+        {
+            await azurite.DisposeAsync();
+        }
+    }
+}
