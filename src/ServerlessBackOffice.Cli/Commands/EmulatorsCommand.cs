@@ -21,9 +21,9 @@ internal static class EmulatorsCommand
     {
         var command = new Command(
             "emulators",
-            "Start Blob Storage (the in-process stand-in, or Azurite with --blob azurite), the Cosmos DB stand-in and the Service Bus " +
+            "Start Blob Storage (Azurite, which the Functions host's blob leases need; the in-process stand-in with --blob stand-in), the Cosmos DB stand-in and the Service Bus " +
             "emulator on loopback, print the local.settings.json values for `func start`, and keep them running until Ctrl+C.");
-        var blob = BlobOption.Create();
+        var blob = BlobOption.Create(BlobOption.Azurite);
         command.Options.Add(blob);
         command.SetAction(async (parseResult, cancellationToken) =>
         {
@@ -69,7 +69,7 @@ internal static class EmulatorsCommand
                     {
                         // The Functions host keeps its own locks and timer state in AzureWebJobsStorage with blob leases,
                         // which the stand-in does not implement (decision 0072).
-                        output.WriteLine("Note: for `func start`, whose host takes blob leases in AzureWebJobsStorage, use --blob azurite.");
+                        output.WriteLine("Note: for `func start`, whose host takes blob leases in AzureWebJobsStorage, use the default, --blob azurite.");
                     }
                     output.WriteLine($"Service Bus         sb://127.0.0.1:{standIns.ServiceBus!.Port} (in this process; entities from infra/topology.json)");
                     output.WriteLine();
