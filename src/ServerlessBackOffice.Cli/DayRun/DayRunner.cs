@@ -73,8 +73,20 @@ internal sealed partial class DayRunner(DayRunOptions options, IAnsiConsole cons
         // The emulator runs on the business clock too: enqueued times are business times. The clock stands still while
         // messages are locked (it moves only when nothing is in flight), so locks cannot expire under a handler, and the
         // clients must not renew them against a clock that is not theirs (see BusinessClockHostJson below).
-        await using var standIns = await LocalStandIns.LocalStandIns.StartAsync(
-            new LocalStandInsOptions { LoggerFactory = loggerFactory, ServiceBusTimeProvider = clock, BlobImplementation = options.Blob }, logger, cancellationToken);
+        LocalStandIns.LocalStandIns started;
+        try
+        {
+            started = await LocalStandIns.LocalStandIns.StartAsync(
+                new LocalStandInsOptions { LoggerFactory = loggerFactory, ServiceBusTimeProvider = clock, BlobImplementation = options.Blob }, logger, cancellationToken);
+        }
+        catch (Exception ex) when (ex is InvalidOperationException or TimeoutException)
+        {
+            // A stand-in that is not installed or will not start: say which and how to fix it, not a stack trace.
+            console.MarkupLineInterpolated($"[red]error:[/] {ex.Message}");
+            return 1;
+        }
+
+        await using var standIns = started;
         using (var cosmos = standIns.CreateCosmosClient())
         {
             await StandInProvisioning.ProvisionCosmosAsync(cosmos, topology, null, cancellationToken);
