@@ -22,8 +22,14 @@ public static class ArchiveFormat
     /// <summary>The folder of archived records.</summary>
     public const string RecordsFolder = "records/";
 
-    /// <summary>The largest record the archive accepts; larger inputs are rejected before they reach it.</summary>
-    public const long MaxRecordBytes = 16 * 1024 * 1024;
+    /// <summary>
+    /// The largest record the archive accepts: 1 GiB. Messages are far smaller (Service Bus bounds them, and capture refuses
+    /// an oversized payload before it is archived); the largest records are a close's own reports, which grow with the
+    /// day — a book's inputs file names every record of the day with its SHA-256, about 150 bytes a record: 183 MB at
+    /// 100,000 trades, when the limit was 16 MiB and refused it. A day of more than about 700,000 trades needs the inputs
+    /// file split (docs/archive.md).
+    /// </summary>
+    public const long MaxRecordBytes = 1024L * 1024 * 1024;
 
     /// <summary>The path of a public key file inside a bundle.</summary>
     public static string KeyPath(string keyId) => $"{KeysFolder}{keyId}.pem";

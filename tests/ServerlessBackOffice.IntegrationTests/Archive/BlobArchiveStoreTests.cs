@@ -76,6 +76,26 @@ public abstract class BlobArchiveStoreTests(BlobServiceFixture azurite) : IAsync
     }
 
     [Fact]
+    public async Task Write_OfAReportFarLargerThanAnyMessage_IsArchivedWhole_AndItsSecondWriteIsANoOp()
+    {
+        // A close's inputs file at 100,000 trades is 183 MB; 40 MiB is beyond the 16 MiB the archive once refused.
+        var content = new byte[40 * 1024 * 1024];
+        new Random(7).NextBytes(content);
+        var record = new ArchiveRecord(Day, "reports/LDN-CASH.inputs.csv", content, "text/csv");
+
+        Assert.Equal(ArchiveWriteResult.Written, await _store.WriteAsync(record, _ct));
+        Assert.Equal(ArchiveWriteResult.AlreadyArchived, await _store.WriteAsync(record, _ct));
+
+        var listed = Assert.Single(await _store.ListAsync(Day, _ct).ToListAsync(_ct));
+        Assert.Equal(("reports/LDN-CASH.inputs.csv", (long)content.Length), (listed.Name, listed.Size));
+        Assert.Equal(SHA256.HashData(content), listed.Sha256);
+        await using var stored = (await _store.OpenAsync(Day, "reports/LDN-CASH.inputs.csv", _ct))!;
+        using var copy = new MemoryStream();
+        await stored.CopyToAsync(copy, _ct);
+        Assert.True(copy.ToArray().AsSpan().SequenceEqual(content));
+    }
+
+    [Fact]
     public async Task Write_OfDifferentBytesUnderAnArchivedName_IsAConflict_AndTheOriginalIsUntouched()
     {
         await _store.WriteAsync(Record("state/trades/T-1/v1.json", """{"state":"Captured"}"""), _ct);
