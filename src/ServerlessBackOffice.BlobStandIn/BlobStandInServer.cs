@@ -29,10 +29,12 @@ public sealed class BlobStandInServer : IAsyncDisposable
     public const string AccountKey = "Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==";
 
     private readonly WebApplication _app;
+    private readonly BlobStore _store;
 
-    private BlobStandInServer(WebApplication app, int port)
+    private BlobStandInServer(WebApplication app, BlobStore store, int port)
     {
         _app = app;
+        _store = store;
         Port = port;
     }
 
@@ -51,10 +53,29 @@ public sealed class BlobStandInServer : IAsyncDisposable
         StartAsync(logger, TimeProvider.System, cancellationToken);
 
     /// <summary>Starts the stand-in with its own clock (Last-Modified, SAS and delegation key validity).</summary>
-    public static async Task<BlobStandInServer> StartAsync(ILogger? logger, TimeProvider timeProvider, CancellationToken cancellationToken)
+    public static Task<BlobStandInServer> StartAsync(ILogger? logger, TimeProvider timeProvider, CancellationToken cancellationToken) =>
+        StartAsync(new BlobStandInOptions { TimeProvider = timeProvider }, logger, cancellationToken);
+
+    /// <summary>Starts the stand-in with <paramref name="options"/>: its clock, and where it keeps the blobs' bytes.</summary>
+    public static async Task<BlobStandInServer> StartAsync(BlobStandInOptions options, ILogger? logger, CancellationToken cancellationToken)
     {
-        ArgumentNullException.ThrowIfNull(timeProvider);
+        ArgumentNullException.ThrowIfNull(options);
+        var timeProvider = options.TimeProvider ?? TimeProvider.System;
         logger ??= NullLogger.Instance;
+        IContentStore content = options.ContentDirectory is { } directory ? new FileContentStore(directory) : new MemoryContentStore();
+        try
+        {
+            return await StartAsync(new BlobStore(timeProvider, content), timeProvider, logger, cancellationToken);
+        }
+        catch
+        {
+            content.Dispose();
+            throw;
+        }
+    }
+
+    private static async Task<BlobStandInServer> StartAsync(BlobStore store, TimeProvider timeProvider, ILogger logger, CancellationToken cancellationToken)
+    {
         var builder = WebApplication.CreateEmptyBuilder(new WebApplicationOptions());
         builder.WebHost.UseKestrelCore().ConfigureKestrel(kestrel =>
         {
@@ -65,22 +86,40 @@ public sealed class BlobStandInServer : IAsyncDisposable
         });
         var app = builder.Build();
         var handler = new BlobRequestHandler(
-            new BlobStore(timeProvider),
+            store,
             new StorageAuthorizer(AccountName, Convert.FromBase64String(AccountKey), timeProvider),
             logger);
         app.Run(handler.HandleAsync);
         await app.StartAsync(cancellationToken);
 
         var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.Single();
-        var server = new BlobStandInServer(app, new Uri(address).Port);
+        var server = new BlobStandInServer(app, store, new Uri(address).Port);
         Log.Listening(logger, server.BlobEndpoint);
         return server;
     }
 
-    /// <summary>Stops listening and drops every blob.</summary>
+    /// <summary>Bytes of blob content held in the content file (0 when the bytes are kept in memory).</summary>
+    public long ContentFileLength => _store.Content is FileContentStore file ? file.Length : 0;
+
+    /// <summary>Stops listening and drops every blob (and the content file, when there is one).</summary>
     public async ValueTask DisposeAsync()
     {
         await _app.StopAsync(CancellationToken.None);
         await _app.DisposeAsync();
+        _store.Dispose();
     }
+}
+
+/// <summary>How <see cref="BlobStandInServer"/> runs.</summary>
+public sealed record BlobStandInOptions
+{
+    /// <summary>Its clock (Last-Modified, SAS and delegation key validity); the system clock by default.</summary>
+    public TimeProvider? TimeProvider { get; init; }
+
+    /// <summary>
+    /// A directory for the blobs' bytes: they go to one file there, unlinked at once, so only names, properties and the
+    /// places of the bytes stay in memory and a large day's archive is bounded by disk, not memory. Null (the default)
+    /// keeps the bytes in memory.
+    /// </summary>
+    public string? ContentDirectory { get; init; }
 }

@@ -27,6 +27,12 @@ public sealed record LocalStandInsOptions
     /// <summary>Which Blob Storage service to start when <see cref="Blob"/> is true: the in-process stand-in by default.</summary>
     public BlobImplementation BlobImplementation { get; init; } = BlobImplementation.StandIn;
 
+    /// <summary>
+    /// Where the Blob stand-in keeps blob bytes: a directory for one unlinked file (a large day's archive is then bounded
+    /// by disk, not memory), or null to keep them in memory (the default, for tests). Azurite always keeps them in memory.
+    /// </summary>
+    public string? BlobContentDirectory { get; init; }
+
     /// <summary>Start the Cosmos stand-in. Default true; false when a real account or Microsoft's emulator is used.</summary>
     public bool Cosmos { get; init; } = true;
 
@@ -115,7 +121,7 @@ public sealed class LocalStandIns : IAsyncDisposable
         {
             if (options.Blob && options.BlobImplementation == BlobImplementation.StandIn)
             {
-                blobStandIn = await BlobStandInServer.StartAsync(logger, cancellationToken);
+                blobStandIn = await BlobStandInServer.StartAsync(new BlobStandInOptions { ContentDirectory = options.BlobContentDirectory }, logger, cancellationToken);
             }
 
             if (options.ServiceBus)

@@ -51,14 +51,17 @@ public sealed class AzuriteFixture : BlobServiceFixture
     }
 }
 
-/// <summary>The in-process Blob stand-in on a free loopback port for the whole test assembly, stopped when the run ends.</summary>
+/// <summary>
+/// The in-process Blob stand-in on a free loopback port for the whole test assembly, stopped when the run ends; it keeps
+/// blob bytes in its content file, as the day run does.
+/// </summary>
 public sealed class BlobStandInFixture : BlobServiceFixture
 {
     private BlobStandInServer? _standIn;
 
     public override async ValueTask InitializeAsync()
     {
-        _standIn = await BlobStandInServer.StartAsync(logger: null, TestContext.Current.CancellationToken);
+        _standIn = await BlobStandInServer.StartAsync(new BlobStandInOptions { ContentDirectory = Path.GetTempPath() }, logger: null, TestContext.Current.CancellationToken);
         Service = LocalBlob.CreateClient(_standIn.ConnectionString);
     }
 

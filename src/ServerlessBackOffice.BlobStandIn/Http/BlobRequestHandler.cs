@@ -349,10 +349,13 @@ internal sealed class BlobRequestHandler(BlobStore store, StorageAuthorizer auth
         var properties = HttpProperties(request, content.Length > 0 || kind == BlobKind.Block ? ContentMd5(content) : null);
         var metadata = Metadata(request.Http);
         var now = store.Now();
+        // Stored before the condition is checked, so the container's lock is never held over a file write; a refused
+        // write leaves its bytes unreferenced in the content file until the stand-in stops.
+        var stored = store.Store(content);
         var (blob, error) = container.Write(
             request.Blob!,
             existing => CheckWriteConditions(request, existing),
-            (existing, _) => (new StoredBlob(request.Blob!, kind.Value, content, properties, metadata, store.NewETag(), existing?.CreatedOn ?? now, now, []), null));
+            (existing, _) => (new StoredBlob(request.Blob!, kind.Value, stored, properties, metadata, store.NewETag(), existing?.CreatedOn ?? now, now, []), null));
         if (blob is null)
         {
             return error;
@@ -380,7 +383,7 @@ internal sealed class BlobRequestHandler(BlobStore store, StorageAuthorizer auth
             return mismatch;
         }
 
-        container.StageBlock(request.Blob!, blockId, content);
+        container.StageBlock(request.Blob!, blockId, store.Content.Put(content));
         var response = request.Context.Response;
         response.StatusCode = 201;
         WriteContentChecksums(request, response, content);
@@ -420,38 +423,29 @@ internal sealed class BlobRequestHandler(BlobStore store, StorageAuthorizer auth
             existing => CheckWriteConditions(request, existing),
             (existing, uncommitted) =>
             {
-                var parts = new List<byte[]>(wanted.Count);
+                var blocks = new List<CommittedBlock>(wanted.Count);
                 foreach (var (kind, id) in wanted)
                 {
-                    byte[]? part = null;
-                    if (kind is "Latest" or "Uncommitted")
+                    Extent? part = null;
+                    if (kind is "Latest" or "Uncommitted" && uncommitted.TryGetValue(id, out var staged))
                     {
-                        part = uncommitted.GetValueOrDefault(id);
+                        part = staged;
                     }
 
                     if (part is null && kind is "Latest" or "Committed" && existing?.Blocks.FirstOrDefault(b => b.Id == id) is { } committed)
                     {
-                        part = existing.Content.AsSpan(committed.Offset, committed.Length).ToArray();
+                        part = committed.Extent;
                     }
 
-                    if (part is null)
+                    if (part is not { } extent)
                     {
                         return (null, StorageError.InvalidBlockList);
                     }
 
-                    parts.Add(part);
+                    blocks.Add(new CommittedBlock(id, extent));
                 }
 
-                var content = new byte[parts.Sum(p => (long)p.Length)];
-                var blocks = new List<CommittedBlock>(parts.Count);
-                var offset = 0;
-                for (var i = 0; i < parts.Count; i++)
-                {
-                    parts[i].CopyTo(content, offset);
-                    blocks.Add(new CommittedBlock(wanted[i].Id, offset, parts[i].Length));
-                    offset += parts[i].Length;
-                }
-
+                var content = new BlobContent(store.Content, [.. blocks.Select(b => b.Extent)]);
                 return (new StoredBlob(request.Blob!, BlobKind.Block, content, properties, metadata, store.NewETag(), existing?.CreatedOn ?? now, now, blocks), null);
             });
         if (blob is null)
@@ -477,18 +471,16 @@ internal sealed class BlobRequestHandler(BlobStore store, StorageAuthorizer auth
         }
 
         var now = store.Now();
-        var offset = 0;
+        var offset = 0L;
+        var block = store.Content.Put(content);
         var (blob, error) = container.Write(
             request.Blob!,
             existing => existing is null ? StorageError.BlobNotFound : existing.Kind != BlobKind.Append ? StorageError.InvalidBlobType : CheckWriteConditions(request, existing),
             (existing, _) =>
             {
                 offset = existing!.Content.Length;
-                var appended = new byte[existing.Content.Length + content.Length];
-                existing.Content.CopyTo(appended, 0);
-                content.CopyTo(appended, existing.Content.Length);
-                var blocks = existing.Blocks.Append(new CommittedBlock(string.Empty, offset, content.Length)).ToList();
-                return (existing with { Content = appended, ETag = store.NewETag(), LastModified = now, Blocks = blocks }, null);
+                var blocks = existing.Blocks.Append(new CommittedBlock(string.Empty, block)).ToList();
+                return (existing with { Content = existing.Content.Append(block), ETag = store.NewETag(), LastModified = now, Blocks = blocks }, null);
             });
         if (blob is null)
         {
@@ -521,7 +513,7 @@ internal sealed class BlobRequestHandler(BlobStore store, StorageAuthorizer auth
         var response = request.Context.Response;
         var headers = response.Headers;
         WriteBlobProperties(headers, blob);
-        var length = (long)blob.Content.Length;
+        var length = blob.Content.Length;
         var isHead = request.Method == "HEAD";
         var range = request.Header("x-ms-range") ?? request.Header("Range");
         if (isHead || range is null)
@@ -535,7 +527,7 @@ internal sealed class BlobRequestHandler(BlobStore store, StorageAuthorizer auth
 
             if (!isHead && length > 0)
             {
-                await response.Body.WriteAsync(blob.Content, cancellationToken);
+                await blob.Content.WriteToAsync(response.Body, 0, length, cancellationToken);
             }
 
             return null;
@@ -559,15 +551,15 @@ internal sealed class BlobRequestHandler(BlobStore store, StorageAuthorizer auth
 
         if (request.Header("x-ms-range-get-content-md5") == "true")
         {
-            headers.ContentMD5 = Convert.ToBase64String(ContentMd5(blob.Content.AsSpan((int)start, (int)count)));
+            headers.ContentMD5 = Convert.ToBase64String(ContentMd5(blob.Content.ToArray(start, checked((int)count))));
         }
 
         if (request.Header("x-ms-range-get-content-crc64") == "true")
         {
-            headers["x-ms-content-crc64"] = Convert.ToBase64String(Crc64.Compute(blob.Content.AsSpan((int)start, (int)count)));
+            headers["x-ms-content-crc64"] = Convert.ToBase64String(Crc64.Compute(blob.Content.ToArray(start, checked((int)count))));
         }
 
-        await response.Body.WriteAsync(blob.Content.AsMemory((int)start, (int)count), cancellationToken);
+        await blob.Content.WriteToAsync(response.Body, start, count, cancellationToken);
         return null;
     }
 

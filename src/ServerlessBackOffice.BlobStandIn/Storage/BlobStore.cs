@@ -3,8 +3,11 @@ using System.Globalization;
 
 namespace ServerlessBackOffice.BlobStandIn.Storage;
 
-/// <summary>The account's containers, in memory; containers are independent, each with its own lock.</summary>
-internal sealed class BlobStore(TimeProvider timeProvider)
+/// <summary>
+/// The account's containers, in memory; containers are independent, each with its own lock. The blobs' bytes are kept by
+/// <paramref name="content"/>: in memory, or in a file.
+/// </summary>
+internal sealed class BlobStore(TimeProvider timeProvider, IContentStore content) : IDisposable
 {
     private readonly ConcurrentDictionary<string, ContainerState> _containers = new(StringComparer.Ordinal);
 
@@ -12,6 +15,12 @@ internal sealed class BlobStore(TimeProvider timeProvider)
     private long _eTagCounter = timeProvider.GetUtcNow().UtcTicks;
 
     public TimeProvider Time { get; } = timeProvider;
+
+    /// <summary>Where the blobs' bytes are.</summary>
+    public IContentStore Content { get; } = content;
+
+    /// <summary>Bytes of content made into one blob (or an empty one).</summary>
+    public BlobContent Store(byte[] bytes) => new(Content, bytes.Length == 0 ? [] : [Content.Put(bytes)]);
 
     public ContainerState? Find(string containerName) => _containers.GetValueOrDefault(containerName);
 
@@ -32,4 +41,6 @@ internal sealed class BlobStore(TimeProvider timeProvider)
         var now = Time.GetUtcNow();
         return new DateTimeOffset(now.UtcTicks - (now.UtcTicks % TimeSpan.TicksPerSecond), TimeSpan.Zero);
     }
+
+    public void Dispose() => Content.Dispose();
 }

@@ -44,10 +44,10 @@ internal sealed record ListPage(IReadOnlyList<ListedItem> Items, string? NextMar
 /// </summary>
 internal sealed class ContainerState(string name, string eTag, DateTimeOffset createdOn, IReadOnlyList<KeyValuePair<string, string>> metadata)
 {
-    private static readonly Dictionary<string, byte[]> EmptyBlocks = new(StringComparer.Ordinal);
+    private static readonly Dictionary<string, Extent> EmptyBlocks = new(StringComparer.Ordinal);
     private readonly Lock _gate = new();
     private readonly Dictionary<string, StoredBlob> _blobs = new(StringComparer.Ordinal);
-    private readonly Dictionary<string, Dictionary<string, byte[]>> _uncommitted = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, Dictionary<string, Extent>> _uncommitted = new(StringComparer.Ordinal);
     private readonly List<string> _pending = [];
     private List<string> _sorted = [];
 
@@ -75,7 +75,7 @@ internal sealed class ContainerState(string name, string eTag, DateTimeOffset cr
     public (StoredBlob? Blob, StorageError? Error) Write(
         string blobName,
         Func<StoredBlob?, StorageError?> check,
-        Func<StoredBlob?, IReadOnlyDictionary<string, byte[]>, (StoredBlob? Blob, StorageError? Error)> write)
+        Func<StoredBlob?, IReadOnlyDictionary<string, Extent>, (StoredBlob? Blob, StorageError? Error)> write)
     {
         lock (_gate)
         {
@@ -85,7 +85,7 @@ internal sealed class ContainerState(string name, string eTag, DateTimeOffset cr
                 return (null, refused);
             }
 
-            IReadOnlyDictionary<string, byte[]> uncommitted = _uncommitted.TryGetValue(blobName, out var blocks) ? blocks : EmptyBlocks;
+            IReadOnlyDictionary<string, Extent> uncommitted = _uncommitted.TryGetValue(blobName, out var blocks) ? blocks : EmptyBlocks;
             var (blob, error) = write(existing, uncommitted);
             if (blob is null)
             {
@@ -103,13 +103,13 @@ internal sealed class ContainerState(string name, string eTag, DateTimeOffset cr
         }
     }
 
-    public void StageBlock(string blobName, string blockId, byte[] content)
+    public void StageBlock(string blobName, string blockId, Extent content)
     {
         lock (_gate)
         {
             if (!_uncommitted.TryGetValue(blobName, out var blocks))
             {
-                blocks = new Dictionary<string, byte[]>(StringComparer.Ordinal);
+                blocks = new Dictionary<string, Extent>(StringComparer.Ordinal);
                 _uncommitted[blobName] = blocks;
             }
 

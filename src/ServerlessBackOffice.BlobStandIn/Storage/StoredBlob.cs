@@ -16,8 +16,8 @@ internal sealed record BlobHttpProperties(
     string? ContentDisposition,
     byte[]? ContentMd5);
 
-/// <summary>One committed block of a block blob: its id and where its bytes lie in the blob.</summary>
-internal sealed record CommittedBlock(string Id, int Offset, int Length);
+/// <summary>One committed block of a block blob (or appended block of an append blob): its id and where its bytes are.</summary>
+internal sealed record CommittedBlock(string Id, Extent Extent);
 
 /// <summary>
 /// One version of a blob. Immutable: a write replaces the whole record under the container's lock, so a reader that took
@@ -26,7 +26,7 @@ internal sealed record CommittedBlock(string Id, int Offset, int Length);
 internal sealed record StoredBlob(
     string Name,
     BlobKind Kind,
-    byte[] Content,
+    BlobContent Content,
     BlobHttpProperties Properties,
     IReadOnlyList<KeyValuePair<string, string>> Metadata,
     string ETag,

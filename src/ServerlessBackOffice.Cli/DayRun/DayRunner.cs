@@ -77,7 +77,17 @@ internal sealed partial class DayRunner(DayRunOptions options, IAnsiConsole cons
         try
         {
             started = await LocalStandIns.LocalStandIns.StartAsync(
-                new LocalStandInsOptions { LoggerFactory = loggerFactory, ServiceBusTimeProvider = clock, BlobImplementation = options.Blob }, logger, cancellationToken);
+                new LocalStandInsOptions
+                {
+                    LoggerFactory = loggerFactory,
+                    ServiceBusTimeProvider = clock,
+                    BlobImplementation = options.Blob,
+                    // The archive's bytes go to an unlinked file in the temp folder, not memory: a 100,000-trade day
+                    // holds millions of records and bundles of gigabytes (docs/decisions/0072-blob-stand-in.md).
+                    BlobContentDirectory = Path.GetTempPath(),
+                },
+                logger,
+                cancellationToken);
         }
         catch (Exception ex) when (ex is InvalidOperationException or TimeoutException)
         {

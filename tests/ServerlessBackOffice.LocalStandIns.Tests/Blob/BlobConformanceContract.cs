@@ -17,6 +17,9 @@ public sealed class AzuriteBlobConformanceTests(BlobServersFixture servers) : Bl
 /// <summary>The same behaviour against the in-process Blob stand-in.</summary>
 public sealed class StandInBlobConformanceTests(BlobServersFixture servers) : BlobConformanceContract(servers.Client(onAzurite: false), onAzurite: false);
 
+/// <summary>The same behaviour against the Blob stand-in keeping blob bytes in its content file, as the day run does.</summary>
+public sealed class OnDiskStandInBlobConformanceTests(BlobServersFixture servers) : BlobConformanceContract(servers.OnDiskClient(), onAzurite: false);
+
 /// <summary>
 /// The Blob Storage behaviour the archive, report and read-link adapters rely on, written against Azure.Storage.Blobs
 /// only, so the same tests hold Azurite (the reference) and the Blob stand-in to the same answers.
