@@ -393,7 +393,7 @@ public static class ReportsScale
     private static bool VerifyZip(string zip, string[] trusted) =>
         Timed($"zip ({zip}, {new FileInfo(zip).Length / 1_048_576.0:F0} MiB)", () =>
         {
-            using var bundle = ZipArchiveBundle.Open(ZipBundleFile.Open(zip));
+            using var bundle = ZipFileBundle.OpenFile(zip);
             return ArchiveVerifier.Verify(bundle, trusted);
         });
 

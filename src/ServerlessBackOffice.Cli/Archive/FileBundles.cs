@@ -89,103 +89,395 @@ internal sealed class FolderBundle(DirectoryInfo root) : IArchiveBundle
     }
 }
 
-/// <summary>A bundle as downloaded: one zip file on disk.</summary>
-internal static class ZipBundleFile
-{
-    /// <summary>The zip's stream, for <see cref="ZipArchiveBundle"/>.</summary>
-    public static Stream Open(string path) => new PositionalReadStream(File.OpenHandle(path, FileMode.Open, FileAccess.Read, FileShare.Read, FileOptions.RandomAccess));
-}
-
 /// <summary>
-/// A read-only, seekable stream over a file that does not change while it is read. A zip reader seeks to each entry's local
-/// header, reads it, checks the stream's length, then reads the entry's data: for a million small consecutive entries a
-/// <see cref="FileStream"/> makes a length query (fstat) and a read per entry. Here the length is read once, and reads are
-/// positional (pread) into one 64 KB buffer that stays valid across seeks, so a hundred-odd entries cost one system call.
+/// A bundle as downloaded — one zip file on disk — read in place by several threads at once. The zip's central directory is
+/// parsed once into a name index and an array of entries; an entry is opened with positional reads on the one shared
+/// handle (its local header, then its data, inflated when deflated), so the verifier inflates and hashes records on every
+/// core instead of one thread reading the zip through <see cref="System.IO.Compression.ZipArchive"/>'s single stream.
+/// Only what the bundle writer and any ordinary zip tool produce is read: stored or deflated entries, Zip64 included;
+/// encrypted, multi-disk and other compression methods are refused with <see cref="InvalidDataException"/>, as is a
+/// directory or header that points outside the file. An entry never yields more than its stated size plus one byte, so a
+/// forged entry cannot make the verifier inflate without end; the byte more makes the record's size differ.
 /// </summary>
-internal sealed class PositionalReadStream(SafeFileHandle handle) : Stream
+internal sealed class ZipFileBundle : IArchiveBundle, IDisposable
 {
-    private const int BufferSize = 1 << 16;
-    private readonly long _length = RandomAccess.GetLength(handle);
-    private readonly byte[] _buffer = new byte[BufferSize];
-    private long _bufferStart;
-    private int _buffered;
-    private long _position;
+    private const uint EndOfCentralDirectorySignature = 0x06054b50;
+    private const uint Zip64LocatorSignature = 0x07064b50;
+    private const uint Zip64EndSignature = 0x06064b50;
+    private const uint CentralHeaderSignature = 0x02014b50;
+    private const uint LocalHeaderSignature = 0x04034b50;
+    private const int EndOfCentralDirectorySize = 22;
+    private const int CentralHeaderSize = 46;
+    private const int LocalHeaderSize = 30;
 
-    public override bool CanRead => !handle.IsClosed;
+    private readonly SafeFileHandle _file;
+    private readonly long _dataEnd;
+    private readonly Entry[] _entries;
+    private readonly Dictionary<string, int> _index;
 
-    public override bool CanSeek => !handle.IsClosed;
-
-    public override bool CanWrite => false;
-
-    public override long Length => _length;
-
-    public override long Position
+    private ZipFileBundle(SafeFileHandle file, long dataEnd, Entry[] entries, Dictionary<string, int> index)
     {
-        get => _position;
-        set => _position = value >= 0 ? value : throw new ArgumentOutOfRangeException(nameof(value));
+        _file = file;
+        _dataEnd = dataEnd;
+        _entries = entries;
+        _index = index;
     }
 
-    public override int Read(byte[] buffer, int offset, int count) => Read(buffer.AsSpan(offset, count));
+    private readonly record struct Entry(long HeaderOffset, long CompressedSize, long Size, ushort Method, ushort Flags);
 
-    public override int Read(Span<byte> destination)
+    /// <summary>Opens the zip at <paramref name="path"/> and reads its central directory.</summary>
+    /// <exception cref="InvalidDataException">The file is not a zip this reader can read.</exception>
+    public static ZipFileBundle OpenFile(string path)
     {
-        if (destination.IsEmpty || _position >= _length)
+        var file = File.OpenHandle(path, FileMode.Open, FileAccess.Read, FileShare.Read, FileOptions.RandomAccess);
+        try
         {
-            return 0;
+            var (centralOffset, centralSize, count, dataEnd) = FindCentralDirectory(file);
+            var (entries, index) = ReadCentralDirectory(file, centralOffset, centralSize, count, dataEnd);
+            return new ZipFileBundle(file, dataEnd, entries, index);
+        }
+        catch
+        {
+            file.Dispose();
+            throw;
+        }
+    }
+
+    public bool SupportsConcurrentReads => true;
+
+    public IEnumerable<string> Paths() => _index.Keys;
+
+    public long? StatedLength(string path) => _index.TryGetValue(path, out var i) ? _entries[i].Size : null;
+
+    public Stream? Open(string path)
+    {
+        if (!_index.TryGetValue(path, out var i))
+        {
+            return null;
         }
 
-        if (_position < _bufferStart || _position >= _bufferStart + _buffered)
+        var entry = _entries[i];
+        Span<byte> header = stackalloc byte[LocalHeaderSize];
+        ReadExactly(_file, entry.HeaderOffset, header, _dataEnd, path);
+        if (U32(header, 0) != LocalHeaderSignature)
         {
-            if (destination.Length >= BufferSize)
+            throw new InvalidDataException($"The local header of '{path}' is corrupt.");
+        }
+
+        var dataStart = entry.HeaderOffset + LocalHeaderSize + U16(header, 26) + U16(header, 28);
+        if (dataStart + entry.CompressedSize > _dataEnd)
+        {
+            throw new InvalidDataException($"The data of '{path}' runs past the end of the zip's entries.");
+        }
+
+        var data = new SliceStream(_file, dataStart, entry.CompressedSize);
+        return entry.Method switch
+        {
+            0 => data,
+            8 => new LimitedStream(new System.IO.Compression.DeflateStream(data, System.IO.Compression.CompressionMode.Decompress), entry.Size + 1),
+            _ => throw new InvalidDataException($"'{path}' uses compression method {entry.Method}; only stored and deflated entries are read."),
+        };
+    }
+
+    public void Dispose() => _file.Dispose();
+
+    private static (long Offset, long Size, long Count, long DataEnd) FindCentralDirectory(SafeFileHandle file)
+    {
+        var length = RandomAccess.GetLength(file);
+        var tailLength = (int)Math.Min(length, EndOfCentralDirectorySize + ushort.MaxValue);
+        var tail = new byte[tailLength];
+        ReadExactly(file, length - tailLength, tail, length, "the end of central directory");
+        for (var at = tailLength - EndOfCentralDirectorySize; at >= 0; at--)
+        {
+            if (U32(tail, at) != EndOfCentralDirectorySignature)
             {
-                // A large read goes straight to the caller's memory.
-                var direct = RandomAccess.Read(handle, destination, _position);
-                _position += direct;
-                return direct;
+                continue;
             }
 
-            _bufferStart = _position;
-            _buffered = RandomAccess.Read(handle, _buffer, _position);
-            if (_buffered == 0)
+            var eocd = tail.AsSpan(at);
+            var end = length - tailLength + at;
+            long count = U16(eocd, 10);
+            long size = U32(eocd, 12);
+            long offset = U32(eocd, 16);
+            if (U16(eocd, 4) != 0 && U16(eocd, 4) != ushort.MaxValue)
+            {
+                throw new InvalidDataException("The zip spans several disks.");
+            }
+
+            if (count == ushort.MaxValue || size == uint.MaxValue || offset == uint.MaxValue)
+            {
+                // Zip64: the locator sits just before the end record and points at the Zip64 end record.
+                var locator = new byte[20];
+                ReadExactly(file, end - 20, locator, end, "the Zip64 locator");
+                if (U32(locator, 0) != Zip64LocatorSignature)
+                {
+                    throw new InvalidDataException("The zip's Zip64 locator is missing.");
+                }
+
+                var recordAt = (long)U64(locator, 8);
+                var record = new byte[56];
+                ReadExactly(file, recordAt, record, end, "the Zip64 end record");
+                if (U32(record, 0) != Zip64EndSignature)
+                {
+                    throw new InvalidDataException("The zip's Zip64 end record is corrupt.");
+                }
+
+                count = checked((long)U64(record, 32));
+                size = checked((long)U64(record, 40));
+                offset = checked((long)U64(record, 48));
+                end = recordAt;
+            }
+
+            if (offset < 0 || size < 0 || offset + size > end || count > size / CentralHeaderSize)
+            {
+                throw new InvalidDataException("The zip's central directory lies outside the file.");
+            }
+
+            return (offset, size, count, offset);
+        }
+
+        throw new InvalidDataException("No end of central directory: the file is not a zip.");
+    }
+
+    private static (Entry[] Entries, Dictionary<string, int> Index) ReadCentralDirectory(SafeFileHandle file, long offset, long size, long count, long dataEnd)
+    {
+        if (size > Array.MaxLength)
+        {
+            throw new InvalidDataException("The zip's central directory is too large.");
+        }
+
+        var directory = new byte[size];
+        ReadExactly(file, offset, directory, offset + size, "the central directory");
+        var entries = new List<Entry>((int)count);
+        var index = new Dictionary<string, int>((int)count, StringComparer.Ordinal);
+        var at = 0;
+        for (long n = 0; n < count; n++)
+        {
+            if (at + CentralHeaderSize > directory.Length || U32(directory, at) != CentralHeaderSignature)
+            {
+                throw new InvalidDataException($"The zip's central directory is corrupt at entry {n}.");
+            }
+
+            var header = directory.AsSpan(at);
+            var flags = U16(header, 8);
+            var method = U16(header, 10);
+            long compressed = U32(header, 20);
+            long uncompressed = U32(header, 24);
+            int nameLength = U16(header, 28), extraLength = U16(header, 30), commentLength = U16(header, 32);
+            long headerOffset = U32(header, 42);
+            var next = at + CentralHeaderSize + nameLength + extraLength + commentLength;
+            if (next > directory.Length)
+            {
+                throw new InvalidDataException($"The zip's central directory is corrupt at entry {n}.");
+            }
+
+            if (uncompressed == uint.MaxValue || compressed == uint.MaxValue || headerOffset == uint.MaxValue)
+            {
+                ReadZip64Extra(header.Slice(CentralHeaderSize + nameLength, extraLength), ref uncompressed, ref compressed, ref headerOffset, n);
+            }
+
+            if ((flags & 1) != 0)
+            {
+                throw new InvalidDataException($"Entry {n} of the zip is encrypted.");
+            }
+
+            if (headerOffset < 0 || compressed < 0 || uncompressed < 0 || headerOffset + LocalHeaderSize + compressed > dataEnd)
+            {
+                throw new InvalidDataException($"Entry {n} of the zip points outside the file.");
+            }
+
+            var name = System.Text.Encoding.UTF8.GetString(header.Slice(CentralHeaderSize, nameLength));
+            // A directory entry holds no record; a name that appears twice is kept once (the first), as ZipArchiveBundle does.
+            if (!name.EndsWith('/') && index.TryAdd(name, entries.Count))
+            {
+                entries.Add(new Entry(headerOffset, compressed, uncompressed, method, flags));
+            }
+
+            at = next;
+        }
+
+        return ([.. entries], index);
+    }
+
+    // The Zip64 extended information field holds, in this order, only the values that were too large for their fields.
+    private static void ReadZip64Extra(ReadOnlySpan<byte> extra, ref long uncompressed, ref long compressed, ref long headerOffset, long n)
+    {
+        while (extra.Length >= 4)
+        {
+            int id = U16(extra, 0), length = U16(extra, 2);
+            if (4 + length > extra.Length)
+            {
+                break;
+            }
+
+            if (id == 1)
+            {
+                var field = extra.Slice(4, length);
+                var at = 0;
+                if (uncompressed == uint.MaxValue)
+                {
+                    uncompressed = Zip64Value(field, ref at, n);
+                }
+
+                if (compressed == uint.MaxValue)
+                {
+                    compressed = Zip64Value(field, ref at, n);
+                }
+
+                if (headerOffset == uint.MaxValue)
+                {
+                    headerOffset = Zip64Value(field, ref at, n);
+                }
+
+                return;
+            }
+
+            extra = extra[(4 + length)..];
+        }
+
+        throw new InvalidDataException($"Entry {n} of the zip lacks its Zip64 sizes.");
+    }
+
+    private static long Zip64Value(ReadOnlySpan<byte> field, ref int at, long n)
+    {
+        if (at + 8 > field.Length)
+        {
+            throw new InvalidDataException($"Entry {n} of the zip has a short Zip64 field.");
+        }
+
+        var value = U64(field, at);
+        at += 8;
+        return value > long.MaxValue ? throw new InvalidDataException($"Entry {n} of the zip states an impossible size.") : (long)value;
+    }
+
+    private static void ReadExactly(SafeFileHandle file, long offset, Span<byte> destination, long limit, string what)
+    {
+        if (offset < 0 || offset + destination.Length > limit)
+        {
+            throw new InvalidDataException($"The zip is truncated: {what} lies outside it.");
+        }
+
+        while (!destination.IsEmpty)
+        {
+            var read = RandomAccess.Read(file, destination, offset);
+            if (read <= 0)
+            {
+                throw new InvalidDataException($"The zip is truncated: it ends inside {what}.");
+            }
+
+            destination = destination[read..];
+            offset += read;
+        }
+    }
+
+    private static ushort U16(ReadOnlySpan<byte> bytes, int at) => System.Buffers.Binary.BinaryPrimitives.ReadUInt16LittleEndian(bytes[at..]);
+
+    private static uint U32(ReadOnlySpan<byte> bytes, int at) => System.Buffers.Binary.BinaryPrimitives.ReadUInt32LittleEndian(bytes[at..]);
+
+    private static ulong U64(ReadOnlySpan<byte> bytes, int at) => System.Buffers.Binary.BinaryPrimitives.ReadUInt64LittleEndian(bytes[at..]);
+
+    /// <summary>A range of the shared file, read with positional reads: any number of these read the file at once.</summary>
+    private sealed class SliceStream(SafeFileHandle file, long start, long length) : Stream
+    {
+        private long _position;
+
+        public override bool CanRead => true;
+
+        public override bool CanSeek => false;
+
+        public override bool CanWrite => false;
+
+        public override long Length => length;
+
+        public override long Position
+        {
+            get => _position;
+            set => throw new NotSupportedException();
+        }
+
+        public override int Read(byte[] buffer, int offset, int count) => Read(buffer.AsSpan(offset, count));
+
+        public override int Read(Span<byte> buffer)
+        {
+            var wanted = (int)Math.Min(buffer.Length, length - _position);
+            if (wanted <= 0)
             {
                 return 0;
             }
+
+            var read = RandomAccess.Read(file, buffer[..wanted], start + _position);
+            if (read <= 0)
+            {
+                throw new InvalidDataException("The zip is truncated: it ends inside an entry's data.");
+            }
+
+            _position += read;
+            return read;
         }
 
-        var available = _buffer.AsSpan((int)(_position - _bufferStart), (int)(_bufferStart + _buffered - _position));
-        var read = Math.Min(available.Length, destination.Length);
-        available[..read].CopyTo(destination);
-        _position += read;
-        return read;
-    }
-
-    public override long Seek(long offset, SeekOrigin origin)
-    {
-        Position = origin switch
+        public override void Flush()
         {
-            SeekOrigin.Begin => offset,
-            SeekOrigin.Current => _position + offset,
-            SeekOrigin.End => _length + offset,
-            _ => throw new ArgumentOutOfRangeException(nameof(origin)),
-        };
-        return _position;
-    }
-
-    public override void Flush()
-    {
-    }
-
-    public override void SetLength(long value) => throw new NotSupportedException();
-
-    public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
-
-    protected override void Dispose(bool disposing)
-    {
-        if (disposing)
-        {
-            handle.Dispose();
         }
 
-        base.Dispose(disposing);
+        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+
+        public override void SetLength(long value) => throw new NotSupportedException();
+
+        public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+    }
+
+    /// <summary>At most <paramref name="limit"/> bytes of the inner stream, which it disposes.</summary>
+    private sealed class LimitedStream(Stream inner, long limit) : Stream
+    {
+        private long _read;
+
+        public override bool CanRead => true;
+
+        public override bool CanSeek => false;
+
+        public override bool CanWrite => false;
+
+        public override long Length => throw new NotSupportedException();
+
+        public override long Position
+        {
+            get => _read;
+            set => throw new NotSupportedException();
+        }
+
+        public override int Read(byte[] buffer, int offset, int count) => Read(buffer.AsSpan(offset, count));
+
+        public override int Read(Span<byte> buffer)
+        {
+            var wanted = (int)Math.Min(buffer.Length, limit - _read);
+            if (wanted <= 0)
+            {
+                return 0;
+            }
+
+            var read = inner.Read(buffer[..wanted]);
+            _read += read;
+            return read;
+        }
+
+        public override void Flush()
+        {
+        }
+
+        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+
+        public override void SetLength(long value) => throw new NotSupportedException();
+
+        public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+
+        protected override void Dispose(bool disposing)
+        {
+            if (disposing)
+            {
+                inner.Dispose();
+            }
+
+            base.Dispose(disposing);
+        }
     }
 }

@@ -46,7 +46,7 @@ internal static class VerifyCommand
             {
                 try
                 {
-                    using var zip = ZipArchiveBundle.Open(ZipBundleFile.Open(target.FullName));
+                    using var zip = ZipFileBundle.OpenFile(target.FullName);
                     result = ArchiveVerifier.Verify(zip, trusted);
                 }
                 catch (InvalidDataException ex)

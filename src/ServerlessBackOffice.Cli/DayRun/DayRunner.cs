@@ -9,6 +9,7 @@ using ServerlessBackOffice.Azure.ReferenceData;
 using ServerlessBackOffice.Cli.Chaos;
 using ServerlessBackOffice.Cli.LocalHost;
 using System.IO.Compression;
+using ServerlessBackOffice.Cli.Archive;
 using ServerlessBackOffice.Domain.Archive;
 using ServerlessBackOffice.Domain.Ledger;
 using ServerlessBackOffice.Domain.ReferenceData;
@@ -536,8 +537,8 @@ internal sealed partial class DayRunner(DayRunOptions options, IAnsiConsole cons
                 await sealer.WriteBundleAsync(day, stream, cancellationToken);
             }
 
-            using var zip = ZipFile.OpenRead(file);
-            var verification = ArchiveVerifier.Verify(new ZipArchiveBundle(zip), []);
+            using var zip = ZipFileBundle.OpenFile(file);
+            var verification = ArchiveVerifier.Verify(zip, []);
             results.Add(new ArchiveDayResult(day, seal.Manifest.Records.Count, verification.IsIntact, verification.Findings.Count, file));
         }
 

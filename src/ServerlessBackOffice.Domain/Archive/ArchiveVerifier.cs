@@ -241,6 +241,21 @@ public static class ArchiveVerifier
         // Opening a file is a system call that waits on the disk when the cache is cold: a few more readers than cores keep
         // both the cores and the disk's queue busy.
         var options = new ParallelOptions { MaxDegreeOfParallelism = Math.Min(4 * Environment.ProcessorCount, 16) };
+        try
+        {
+            HashRanges(bundle, records, hashes, sizes, options);
+        }
+        catch (AggregateException ex) when (ex.InnerExceptions.Count > 0)
+        {
+            // A record that cannot be read (a corrupt zip entry) fails the verification with its own exception, as it does
+            // when one thread reads the bundle.
+            System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(ex.InnerExceptions[0]);
+            throw;
+        }
+    }
+
+    private static void HashRanges(IArchiveBundle bundle, IReadOnlyList<ManifestEntry> records, byte[] hashes, long[] sizes, ParallelOptions options)
+    {
         Parallel.ForEach(
             Partitioner.Create(0, records.Count, ParallelChunk),
             options,
