@@ -92,8 +92,9 @@ internal sealed class FolderBundle(DirectoryInfo root) : IArchiveBundle
 /// <summary>
 /// A bundle as downloaded — one zip file on disk — read in place by several threads at once. The zip's central directory is
 /// parsed once into a name index and an array of entries; an entry is opened with positional reads on the one shared
-/// handle (its local header, then its data, inflated when deflated), so the verifier inflates and hashes records on every
-/// core instead of one thread reading the zip through <see cref="System.IO.Compression.ZipArchive"/>'s single stream.
+/// handle (its local header, then its data, inflated when deflated), through a window of the file per reading thread, so
+/// the verifier inflates and hashes records on every core instead of one thread reading the zip through
+/// <see cref="System.IO.Compression.ZipArchive"/>'s single stream, and a run of small records costs one system call.
 /// Only what the bundle writer and any ordinary zip tool produce is read: stored or deflated entries, Zip64 included;
 /// encrypted, multi-disk and other compression methods are refused with <see cref="InvalidDataException"/>, as is a
 /// directory or header that points outside the file. An entry never yields more than its stated size plus one byte, so a
@@ -158,8 +159,7 @@ internal sealed class ZipFileBundle : IArchiveBundle, IDisposable
 
         var entry = _entries[i];
         Span<byte> header = stackalloc byte[LocalHeaderSize];
-        ReadExactly(_file, entry.HeaderOffset, header, _dataEnd, path);
-        if (U32(header, 0) != LocalHeaderSignature)
+        if (entry.HeaderOffset + LocalHeaderSize > _dataEnd || ReadAt(entry.HeaderOffset, header) < LocalHeaderSize || U32(header, 0) != LocalHeaderSignature)
         {
             throw new InvalidDataException($"The local header of '{path}' is corrupt.");
         }
@@ -170,7 +170,7 @@ internal sealed class ZipFileBundle : IArchiveBundle, IDisposable
             throw new InvalidDataException($"The data of '{path}' runs past the end of the zip's entries.");
         }
 
-        var data = new SliceStream(_file, dataStart, entry.CompressedSize);
+        var data = new SliceStream(this, dataStart, entry.CompressedSize);
         return entry.Method switch
         {
             0 => data,
@@ -180,6 +180,68 @@ internal sealed class ZipFileBundle : IArchiveBundle, IDisposable
     }
 
     public void Dispose() => _file.Dispose();
+
+    // Each reading thread keeps a window of the file: the verifier's threads each read a run of consecutive records, so their
+    // local headers and data come from one positional read per window, not two system calls per record.
+    [ThreadStatic]
+    private static ReadWindow? t_window;
+
+    private sealed class ReadWindow
+    {
+        public const int Size = 1 << 17;
+
+        public byte[] Bytes { get; } = new byte[Size];
+
+        public SafeFileHandle? File { get; set; }
+
+        public long Start { get; set; }
+
+        public int Length { get; set; }
+    }
+
+    /// <summary>Up to <paramref name="destination"/>'s length from <paramref name="offset"/>; fewer only at the end of the file.</summary>
+    private int ReadAt(long offset, Span<byte> destination)
+    {
+        var done = 0;
+        while (done < destination.Length)
+        {
+            var read = ReadSomeAt(offset + done, destination[done..]);
+            if (read <= 0)
+            {
+                break;
+            }
+
+            done += read;
+        }
+
+        return done;
+    }
+
+    private int ReadSomeAt(long offset, Span<byte> destination)
+    {
+        if (destination.Length >= ReadWindow.Size)
+        {
+            return RandomAccess.Read(_file, destination, offset);
+        }
+
+        var window = t_window ??= new ReadWindow();
+        if (!ReferenceEquals(window.File, _file) || offset < window.Start || offset >= window.Start + window.Length)
+        {
+            window.File = _file;
+            window.Start = offset;
+            window.Length = 0;
+            window.Length = RandomAccess.Read(_file, window.Bytes, offset);
+        }
+
+        var available = (int)Math.Min(destination.Length, window.Start + window.Length - offset);
+        if (available <= 0)
+        {
+            return 0;
+        }
+
+        window.Bytes.AsSpan((int)(offset - window.Start), available).CopyTo(destination);
+        return available;
+    }
 
     private static (long Offset, long Size, long Count, long DataEnd) FindCentralDirectory(SafeFileHandle file)
     {
@@ -376,8 +438,8 @@ internal sealed class ZipFileBundle : IArchiveBundle, IDisposable
 
     private static ulong U64(ReadOnlySpan<byte> bytes, int at) => System.Buffers.Binary.BinaryPrimitives.ReadUInt64LittleEndian(bytes[at..]);
 
-    /// <summary>A range of the shared file, read with positional reads: any number of these read the file at once.</summary>
-    private sealed class SliceStream(SafeFileHandle file, long start, long length) : Stream
+    /// <summary>A range of the shared file, read through the reading thread's window: any number of these read the file at once.</summary>
+    private sealed class SliceStream(ZipFileBundle zip, long start, long length) : Stream
     {
         private long _position;
 
@@ -405,7 +467,7 @@ internal sealed class ZipFileBundle : IArchiveBundle, IDisposable
                 return 0;
             }
 
-            var read = RandomAccess.Read(file, buffer[..wanted], start + _position);
+            var read = zip.ReadSomeAt(start + _position, buffer[..wanted]);
             if (read <= 0)
             {
                 throw new InvalidDataException("The zip is truncated: it ends inside an entry's data.");
