@@ -134,12 +134,59 @@ public static class ArchiveVerifier
 
     private static void CheckRecords(IArchiveBundle bundle, ArchiveManifest manifest, List<VerificationFinding> findings, bool parallel)
     {
-        // Every record's content is hashed first — in parallel when the bundle allows it, since the chain order is known
-        // from the manifest and a content hash does not depend on any other record — and the findings are then produced in
-        // manifest order, exactly as a sequential pass names them.
+        // Every record's content is hashed — in parallel when the bundle allows it, since the chain order is known from the
+        // manifest and a content hash does not depend on any other record. The chain and the bundle's listing do not depend
+        // on the contents either, so with several cores they are checked while the contents are hashed. The findings are
+        // then merged in manifest order, exactly as a sequential pass names them.
+        var overlap = parallel && Environment.ProcessorCount > 1;
+        var chainCheck = overlap ? Task.Run(() => CheckChain(manifest)) : null;
+        var listingCheck = overlap && bundle.SupportsConcurrentReads ? Task.Run(() => Unlisted(bundle, manifest)) : null;
         var contents = HashContents(bundle, manifest.Records, parallel);
+        var chain = chainCheck is null ? CheckChain(manifest) : chainCheck.GetAwaiter().GetResult();
+
+        var next = 0;
+        for (var i = 0; i < manifest.Records.Count; i++)
+        {
+            while (next < chain.Findings.Count && chain.Findings[next].Index == i)
+            {
+                findings.Add(chain.Findings[next++].Finding);
+            }
+
+            var entry = manifest.Records[i];
+            var actualSize = contents.Sizes[i];
+            if (actualSize < 0)
+            {
+                findings.Add(new(VerificationProblem.RecordMissing, entry.Name, "listed in the manifest but not in the bundle"));
+                continue;
+            }
+
+            var actualHash = contents.Hashes.AsSpan(i * SHA256.HashSizeInBytes, SHA256.HashSizeInBytes);
+            var declaredHash = chain.DeclaredHashes.AsSpan(i * SHA256.HashSizeInBytes, SHA256.HashSizeInBytes);
+            if (actualSize != entry.Size || !CryptographicOperations.FixedTimeEquals(actualHash, declaredHash))
+            {
+                findings.Add(new(VerificationProblem.RecordAltered, entry.Name, $"content hash {Convert.ToHexStringLower(actualHash)} ({actualSize} bytes) differs from the manifest's {entry.Sha256} ({entry.Size} bytes)"));
+            }
+        }
+
+        if (!string.Equals(Convert.ToHexStringLower(chain.Head), manifest.ChainHead, StringComparison.Ordinal))
+        {
+            findings.Add(new(VerificationProblem.ChainHeadMismatch, ArchiveFormat.ManifestPath, $"the chain ends at {Convert.ToHexStringLower(chain.Head)}, the manifest names {manifest.ChainHead}"));
+        }
+
+        var unlisted = listingCheck is null ? Unlisted(bundle, manifest) : listingCheck.GetAwaiter().GetResult();
+        foreach (var path in unlisted)
+        {
+            findings.Add(new(VerificationProblem.RecordUnlisted, path[ArchiveFormat.RecordsFolder.Length..], "in the bundle but not in the manifest"));
+        }
+    }
+
+    // The manifest's own order and chain, from its declared hashes alone: the findings (each with the index of the record it
+    // names), every declared hash as 32 bytes (zeros when it is not 64 hex digits), and the link the chain ends at.
+    private static (List<(int Index, VerificationFinding Finding)> Findings, byte[] DeclaredHashes, byte[] Head) CheckChain(ArchiveManifest manifest)
+    {
+        var findings = new List<(int, VerificationFinding)>();
+        var declared = new byte[manifest.Records.Count * SHA256.HashSizeInBytes];
         var link = HashChain.Genesis(manifest.BusinessDate);
-        Span<byte> declaredHash = stackalloc byte[SHA256.HashSizeInBytes];
         Span<char> linkHex = stackalloc char[SHA256.HashSizeInBytes * 2];
         string? previous = null;
         var chainIntact = true;
@@ -148,11 +195,12 @@ public static class ArchiveVerifier
             var entry = manifest.Records[i];
             if (previous is not null && HashChain.CompareNames(previous, entry.Name) >= 0)
             {
-                findings.Add(new(VerificationProblem.RecordOutOfOrder, entry.Name, $"listed after '{previous}', against the canonical (ordinal) order"));
+                findings.Add((i, new(VerificationProblem.RecordOutOfOrder, entry.Name, $"listed after '{previous}', against the canonical (ordinal) order")));
             }
 
             previous = entry.Name;
             // A declared hash that is not 64 hex digits chains as 32 zero bytes (and so never matches any content).
+            var declaredHash = declared.AsSpan(i * SHA256.HashSizeInBytes, SHA256.HashSizeInBytes);
             if (entry.Sha256.Length != SHA256.HashSizeInBytes * 2
                 || Convert.FromHexString(entry.Sha256, declaredHash, out _, out var written) != System.Buffers.OperationStatus.Done
                 || written != SHA256.HashSizeInBytes)
@@ -165,29 +213,17 @@ public static class ArchiveVerifier
             link = HashChain.Next(link, entry.Name, declaredHash);
             if (chainIntact && !(Convert.TryToHexStringLower(link, linkHex, out _) && linkHex.SequenceEqual(entry.Chain)))
             {
-                findings.Add(new(VerificationProblem.ChainBroken, entry.Name, "its chain link does not follow from the previous record: a record before it was removed, inserted or reordered"));
+                findings.Add((i, new(VerificationProblem.ChainBroken, entry.Name, "its chain link does not follow from the previous record: a record before it was removed, inserted or reordered")));
                 chainIntact = false;
             }
-
-            var actualSize = contents.Sizes[i];
-            if (actualSize < 0)
-            {
-                findings.Add(new(VerificationProblem.RecordMissing, entry.Name, "listed in the manifest but not in the bundle"));
-                continue;
-            }
-
-            var actualHash = contents.Hashes.AsSpan(i * SHA256.HashSizeInBytes, SHA256.HashSizeInBytes);
-            if (actualSize != entry.Size || !CryptographicOperations.FixedTimeEquals(actualHash, declaredHash))
-            {
-                findings.Add(new(VerificationProblem.RecordAltered, entry.Name, $"content hash {Convert.ToHexStringLower(actualHash)} ({actualSize} bytes) differs from the manifest's {entry.Sha256} ({entry.Size} bytes)"));
-            }
         }
 
-        if (!string.Equals(Convert.ToHexStringLower(link), manifest.ChainHead, StringComparison.Ordinal))
-        {
-            findings.Add(new(VerificationProblem.ChainHeadMismatch, ArchiveFormat.ManifestPath, $"the chain ends at {Convert.ToHexStringLower(link)}, the manifest names {manifest.ChainHead}"));
-        }
+        return (findings, declared, link);
+    }
 
+    // The bundle's record files the manifest does not list, in ordinal order.
+    private static List<string> Unlisted(IArchiveBundle bundle, ArchiveManifest manifest)
+    {
         var listed = new HashSet<string>(manifest.Records.Count, StringComparer.Ordinal);
         foreach (var record in manifest.Records)
         {
@@ -204,10 +240,7 @@ public static class ArchiveVerifier
         }
 
         unlisted.Sort(StringComparer.Ordinal);
-        foreach (var path in unlisted)
-        {
-            findings.Add(new(VerificationProblem.RecordUnlisted, path[ArchiveFormat.RecordsFolder.Length..], "in the bundle but not in the manifest"));
-        }
+        return unlisted;
     }
 
     // The SHA-256 (32 bytes per record, in manifest order) and size of every record's content; a size of -1 when the file is missing.
