@@ -270,7 +270,10 @@ public sealed partial class EndOfDayHandler(
             return;
         }
 
-        using var bundle = new MemoryStream();
+        // A 100,000-trade day's bundle holds over a million records: it is staged in a temporary file (deleted when
+        // closed), as BlobBundlePublisher does, not in memory (in memory it took the day run to 12.4 GB).
+        var path = Path.Combine(Path.GetTempPath(), $"bundle-{businessDate:yyyy-MM-dd}-{Guid.NewGuid():N}.zip");
+        await using var bundle = new FileStream(path, FileMode.CreateNew, FileAccess.ReadWrite, FileShare.None, 81920, FileOptions.DeleteOnClose | FileOptions.Asynchronous);
         await sealer.WriteBundleAsync(businessDate, bundle, cancellationToken, spool);
         foreach (var sink in _sinks)
         {
