@@ -67,7 +67,12 @@ public sealed class ZipFileBundleTests : IDisposable
             stream.CopyTo(copy);
             Assert.Equal(file.Value, copy.ToArray());
             Assert.Equal(file.Value.Length, bundle.StatedLength(file.Key));
+            using var record = ((IArchiveBundle)bundle).OpenRecord(file.Key[ArchiveFormat.RecordsFolder.Length..])!;
+            using var recordCopy = new MemoryStream();
+            record.CopyTo(recordCopy);
+            Assert.Equal(file.Value, recordCopy.ToArray());
         });
+        Assert.Null(((IArchiveBundle)bundle).OpenRecord("r/none.json"));
         Assert.Null(bundle.Open("records/r/none.json"));
         Assert.Null(bundle.StatedLength("records/r/none.json"));
     }

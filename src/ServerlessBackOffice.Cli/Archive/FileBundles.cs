@@ -21,6 +21,10 @@ internal sealed class FolderBundle(DirectoryInfo root) : IArchiveBundle
             ShouldIncludePredicate = (ref FileSystemEntry entry) => !entry.IsDirectory,
         };
 
+    // A record's name that is a plain relative path makes its full path in one string, not two.
+    public Stream? OpenRecord(string name) =>
+        IsPlainRelative(name) ? OpenUnbuffered(string.Concat(_rootPrefix, ArchiveFormat.RecordsFolder, name)) : Open(ArchiveFormat.RecordsFolder + name);
+
     public Stream? Open(string path)
     {
         // A manifest naming "../x" must not make the verifier read outside the bundle. A plain relative path (the archive's
@@ -116,12 +120,15 @@ internal sealed class ZipFileBundle : IArchiveBundle, IDisposable
     private readonly Entry[] _entries;
     private readonly Dictionary<string, int> _index;
 
+    private readonly Dictionary<string, int>.AlternateLookup<ReadOnlySpan<char>> _records;
+
     private ZipFileBundle(SafeFileHandle file, long dataEnd, Entry[] entries, Dictionary<string, int> index)
     {
         _file = file;
         _dataEnd = dataEnd;
         _entries = entries;
         _index = index;
+        _records = index.GetAlternateLookup<ReadOnlySpan<char>>();
     }
 
     private readonly record struct Entry(long HeaderOffset, long CompressedSize, long Size, ushort Method, ushort Flags);
@@ -150,13 +157,20 @@ internal sealed class ZipFileBundle : IArchiveBundle, IDisposable
 
     public long? StatedLength(string path) => _index.TryGetValue(path, out var i) ? _entries[i].Size : null;
 
-    public Stream? Open(string path)
-    {
-        if (!_index.TryGetValue(path, out var i))
-        {
-            return null;
-        }
+    public Stream? Open(string path) => _index.TryGetValue(path, out var i) ? Open(i, path) : null;
 
+    // The record's path is looked up as characters on the stack, not made into a string per record.
+    public Stream? OpenRecord(string name)
+    {
+        var length = ArchiveFormat.RecordsFolder.Length + name.Length;
+        var path = length <= 512 ? stackalloc char[length] : new char[length];
+        ArchiveFormat.RecordsFolder.CopyTo(path);
+        name.CopyTo(path[ArchiveFormat.RecordsFolder.Length..]);
+        return _records.TryGetValue(path, out var i) ? Open(i, name) : null;
+    }
+
+    private Stream Open(int i, string path)
+    {
         var entry = _entries[i];
         Span<byte> header = stackalloc byte[LocalHeaderSize];
         if (entry.HeaderOffset + LocalHeaderSize > _dataEnd || ReadAt(entry.HeaderOffset, header) < LocalHeaderSize || U32(header, 0) != LocalHeaderSignature)

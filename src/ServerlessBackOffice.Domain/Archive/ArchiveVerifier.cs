@@ -20,6 +20,12 @@ public interface IArchiveBundle
     bool SupportsConcurrentReads => false;
 
     /// <summary>
+    /// Opens a record's file (<c>records/</c> and the record's name), or returns null when it does not exist. A bundle may
+    /// look the name up without making the path (the verifier opens a million records).
+    /// </summary>
+    Stream? OpenRecord(string name) => Open(ArchiveFormat.RecordsFolder + name);
+
+    /// <summary>
     /// The size of a file as the bundle states it without reading it (a zip's directory does), or null. Only a hint: it lets a
     /// manifest of a few hundred megabytes be read into one array instead of a growing copy; the bytes read are what count.
     /// </summary>
@@ -344,7 +350,7 @@ public static class ArchiveVerifier
             var current = new ReadBatch();
             for (var i = 0; i < records.Count; i++)
             {
-                using var content = bundle.Open(ArchiveFormat.RecordsFolder + records[i].Name);
+                using var content = bundle.OpenRecord(records[i].Name);
                 if (content is null)
                 {
                     sizes[i] = -1;
@@ -434,7 +440,7 @@ public static class ArchiveVerifier
 
         public long Hash(IArchiveBundle bundle, string name, Span<byte> destination)
         {
-            using var content = bundle.Open(ArchiveFormat.RecordsFolder + name);
+            using var content = bundle.OpenRecord(name);
             if (content is null)
             {
                 return -1;
