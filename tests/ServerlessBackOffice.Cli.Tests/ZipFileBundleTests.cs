@@ -24,7 +24,7 @@ public sealed class ZipFileBundleTests : IDisposable
         _root.Delete(recursive: true);
     }
 
-    public static TheoryData<string> Damages => ["intact", "flipped byte", "removed record", "unlisted record", "altered record and manifest"];
+    public static TheoryData<string> Damages => ["intact", "flipped byte", "removed record", "unlisted record", "altered record and manifest", "renamed record", "removed record and unlisted record", "a name listed twice"];
 
     [Theory]
     [MemberData(nameof(Damages))]
@@ -60,6 +60,7 @@ public sealed class ZipFileBundleTests : IDisposable
 
         using var bundle = ZipFileBundle.OpenFile(path);
         Assert.Equal(files.Keys.Order(StringComparer.Ordinal), bundle.Paths().Order(StringComparer.Ordinal));
+        Assert.Equal(files.Count, ((IArchiveBundle)bundle).RecordCount);
         Parallel.ForEach(files, file =>
         {
             using var stream = bundle.Open(file.Key)!;
@@ -222,6 +223,21 @@ public sealed class ZipFileBundleTests : IDisposable
                 break;
             case "unlisted record":
                 files["records/inbound/oms/T-99999.json"] = Encoding.UTF8.GetBytes("{}");
+                break;
+            case "renamed record":
+                // As many record files as the manifest lists, but one under a name it does not: the zip's count of records
+                // alone must not pass it.
+                files["records/inbound/oms/T-0150X.json"] = files["records/inbound/oms/T-01500.json"];
+                files.Remove("records/inbound/oms/T-01500.json");
+                break;
+            case "removed record and unlisted record":
+                files.Remove("records/inbound/oms/T-00007.json");
+                files["records/inbound/oms/T-99999.json"] = Encoding.UTF8.GetBytes("{}");
+                break;
+            case "a name listed twice":
+                // The manifest lists T-02499 twice and not T-02500: every listed name is found and there are as many as
+                // the zip holds, yet T-02500 is unlisted.
+                files[ArchiveFormat.ManifestPath] = Encoding.UTF8.GetBytes(Encoding.UTF8.GetString(files[ArchiveFormat.ManifestPath]).Replace("T-02500.json", "T-02499.json", StringComparison.Ordinal));
                 break;
             case "altered record and manifest":
                 files["records/inbound/oms/T-02000.json"] = Encoding.UTF8.GetBytes("""{"tradeId":"T-02000","version":9}""");

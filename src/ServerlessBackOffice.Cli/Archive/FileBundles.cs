@@ -118,17 +118,14 @@ internal sealed class ZipFileBundle : IArchiveBundle, IDisposable
     private readonly SafeFileHandle _file;
     private readonly long _dataEnd;
     private readonly Entry[] _entries;
-    private readonly Dictionary<string, int> _index;
+    private readonly NameIndex _index;
 
-    private readonly Dictionary<string, int>.AlternateLookup<ReadOnlySpan<char>> _records;
-
-    private ZipFileBundle(SafeFileHandle file, long dataEnd, Entry[] entries, Dictionary<string, int> index)
+    private ZipFileBundle(SafeFileHandle file, long dataEnd, Entry[] entries, NameIndex index)
     {
         _file = file;
         _dataEnd = dataEnd;
         _entries = entries;
         _index = index;
-        _records = index.GetAlternateLookup<ReadOnlySpan<char>>();
     }
 
     private readonly record struct Entry(long HeaderOffset, long CompressedSize, long Size, ushort Method, ushort Flags);
@@ -153,20 +150,115 @@ internal sealed class ZipFileBundle : IArchiveBundle, IDisposable
 
     public bool SupportsConcurrentReads => true;
 
-    public IEnumerable<string> Paths() => _index.Keys;
-
-    public long? StatedLength(string path) => _index.TryGetValue(path, out var i) ? _entries[i].Size : null;
-
-    public Stream? Open(string path) => _index.TryGetValue(path, out var i) ? Open(i, path) : null;
-
-    // The record's path is looked up as characters on the stack, not made into a string per record.
-    public Stream? OpenRecord(string name)
+    public IEnumerable<string> Paths()
     {
-        var length = ArchiveFormat.RecordsFolder.Length + name.Length;
-        var path = length <= 512 ? stackalloc char[length] : new char[length];
-        ArchiveFormat.RecordsFolder.CopyTo(path);
-        name.CopyTo(path[ArchiveFormat.RecordsFolder.Length..]);
-        return _records.TryGetValue(path, out var i) ? Open(i, name) : null;
+        for (var i = 0; i < _entries.Length; i++)
+        {
+            yield return _index.NameOf(i);
+        }
+    }
+
+    public int? RecordCount => _index.RecordCount;
+
+    public long? StatedLength(string path) => _index.Find(path, prefix: false) is var i and >= 0 ? _entries[i].Size : null;
+
+    public Stream? Open(string path) => _index.Find(path, prefix: false) is var i and >= 0 ? Open(i, path) : null;
+
+    // The record's path is looked up as UTF-8 on the stack, not made into a string per record.
+    public Stream? OpenRecord(string name) => _index.Find(name, prefix: true) is var i and >= 0 ? Open(i, name) : null;
+
+    /// <summary>
+    /// The entries' names, looked up as the UTF-8 bytes the central directory holds: an open-addressing table of entry numbers
+    /// over the names' bytes, so a million entries cost no string each (a name is made only when <see cref="Paths"/> asks).
+    /// </summary>
+    private sealed class NameIndex
+    {
+        private static ReadOnlySpan<byte> RecordsPrefix => "records/"u8;
+
+        private readonly byte[] _names;
+        private readonly int[] _offsets;
+        private readonly int[] _slots;
+        private readonly int _mask;
+        private int _count;
+
+        public NameIndex(int capacity, int nameBytes)
+        {
+            _names = GC.AllocateUninitializedArray<byte>(nameBytes);
+            _offsets = new int[capacity + 1];
+            var size = 16;
+            while (size < 2 * capacity)
+            {
+                size <<= 1;
+            }
+
+            _slots = new int[size];
+            _mask = size - 1;
+        }
+
+        public int RecordCount { get; private set; }
+
+        /// <summary>Adds a name as entry number <c>Count</c>; false, adding nothing, when the name is there already.</summary>
+        public bool TryAdd(ReadOnlySpan<byte> name)
+        {
+            var slot = HashOf(name) & _mask;
+            while (_slots[slot] != 0)
+            {
+                if (NameBytes(_slots[slot] - 1).SequenceEqual(name))
+                {
+                    return false;
+                }
+
+                slot = (slot + 1) & _mask;
+            }
+
+            var start = _offsets[_count];
+            name.CopyTo(_names.AsSpan(start));
+            _offsets[_count + 1] = start + name.Length;
+            _slots[slot] = ++_count;
+            if (name.StartsWith(RecordsPrefix))
+            {
+                RecordCount++;
+            }
+
+            return true;
+        }
+
+        public string NameOf(int i) => System.Text.Encoding.UTF8.GetString(NameBytes(i));
+
+        /// <summary>The entry named <paramref name="name"/> (after <c>records/</c> when <paramref name="prefix"/>), or -1.</summary>
+        public int Find(string name, bool prefix)
+        {
+            var start = prefix ? RecordsPrefix.Length : 0;
+            var most = start + System.Text.Encoding.UTF8.GetMaxByteCount(name.Length);
+            var buffer = most <= 1024 ? stackalloc byte[most] : new byte[most];
+            if (prefix)
+            {
+                RecordsPrefix.CopyTo(buffer);
+            }
+
+            var key = buffer[..(start + System.Text.Encoding.UTF8.GetBytes(name, buffer[start..]))];
+            var slot = HashOf(key) & _mask;
+            while (_slots[slot] != 0)
+            {
+                if (NameBytes(_slots[slot] - 1).SequenceEqual(key))
+                {
+                    return _slots[slot] - 1;
+                }
+
+                slot = (slot + 1) & _mask;
+            }
+
+            return -1;
+        }
+
+        private ReadOnlySpan<byte> NameBytes(int i) => _names.AsSpan(_offsets[i], _offsets[i + 1] - _offsets[i]);
+
+        private static int HashOf(ReadOnlySpan<byte> name)
+        {
+            var hash = default(HashCode);
+            hash.AddBytes(name);
+            return hash.ToHashCode();
+        }
     }
 
     private Stream Open(int i, string path)
@@ -315,17 +407,18 @@ internal sealed class ZipFileBundle : IArchiveBundle, IDisposable
         throw new InvalidDataException("No end of central directory: the file is not a zip.");
     }
 
-    private static (Entry[] Entries, Dictionary<string, int> Index) ReadCentralDirectory(SafeFileHandle file, long offset, long size, long count, long dataEnd)
+    private static (Entry[] Entries, NameIndex Index) ReadCentralDirectory(SafeFileHandle file, long offset, long size, long count, long dataEnd)
     {
         if (size > Array.MaxLength)
         {
             throw new InvalidDataException("The zip's central directory is too large.");
         }
 
-        var directory = new byte[size];
+        var directory = GC.AllocateUninitializedArray<byte>((int)size);
         ReadExactly(file, offset, directory, offset + size, "the central directory");
         var entries = new List<Entry>((int)count);
-        var index = new Dictionary<string, int>((int)count, StringComparer.Ordinal);
+        // The names are at most the directory less its fixed headers: the index copies them and the directory is let go.
+        var index = new NameIndex((int)count, (int)Math.Max(0, size - (count * CentralHeaderSize)));
         var at = 0;
         for (long n = 0; n < count; n++)
         {
@@ -362,9 +455,9 @@ internal sealed class ZipFileBundle : IArchiveBundle, IDisposable
                 throw new InvalidDataException($"Entry {n} of the zip points outside the file.");
             }
 
-            var name = System.Text.Encoding.UTF8.GetString(header.Slice(CentralHeaderSize, nameLength));
+            var name = header.Slice(CentralHeaderSize, nameLength);
             // A directory entry holds no record; a name that appears twice is kept once (the first), as ZipArchiveBundle does.
-            if (!name.EndsWith('/') && index.TryAdd(name, entries.Count))
+            if (!name.EndsWith("/"u8) && index.TryAdd(name))
             {
                 entries.Add(new Entry(headerOffset, compressed, uncompressed, method, flags));
             }

@@ -4,8 +4,203 @@ using System.Text.Json;
 
 namespace ServerlessBackOffice.Domain.Archive;
 
-/// <summary>One archived record as the manifest lists it: its name, size, content hash and chain link.</summary>
-public sealed record ManifestEntry(string Name, long Size, string Sha256, string Chain);
+/// <summary>
+/// One archived record as the manifest lists it: its name, size, content hash and chain link. The two digests are kept as
+/// 64 bytes inside the entry when they are canonical text (64 lower-case hex digits, as every manifest this code writes has
+/// them): a million-record manifest is then a million small objects, not three million (the verifier's largest allocation).
+/// A digest that is not canonical is kept as the text it was, so a damaged manifest is reported as it reads.
+/// </summary>
+public sealed class ManifestEntry : IEquatable<ManifestEntry>
+{
+    private const int DigestBytes = 32;
+
+    private readonly Digests _digests;
+    private readonly string? _sha256Text;
+    private readonly string? _chainText;
+
+    /// <summary>An entry from the digests' text (canonical text is stored as bytes).</summary>
+    public ManifestEntry(string name, long size, string sha256, string chain)
+    {
+        ArgumentNullException.ThrowIfNull(name);
+        ArgumentNullException.ThrowIfNull(sha256);
+        ArgumentNullException.ThrowIfNull(chain);
+        Name = name;
+        Size = size;
+        Span<byte> digests = _digests;
+        if (!TryParseCanonical(sha256, digests[..DigestBytes]))
+        {
+            _sha256Text = sha256;
+        }
+
+        if (!TryParseCanonical(chain, digests[DigestBytes..]))
+        {
+            _chainText = chain;
+        }
+    }
+
+    // From the manifest reader: the digests as the JSON's UTF-8 text when they were canonical, otherwise their text.
+    internal ManifestEntry(string name, long size, ReadOnlySpan<byte> sha256Hex, string? sha256Text, ReadOnlySpan<byte> chainHex, string? chainText)
+    {
+        Name = name;
+        Size = size;
+        Span<byte> digests = _digests;
+        if (sha256Text is not null || !TryParseCanonical(sha256Hex, digests[..DigestBytes]))
+        {
+            _sha256Text = sha256Text ?? System.Text.Encoding.UTF8.GetString(sha256Hex);
+        }
+
+        if (chainText is not null || !TryParseCanonical(chainHex, digests[DigestBytes..]))
+        {
+            _chainText = chainText ?? System.Text.Encoding.UTF8.GetString(chainHex);
+        }
+    }
+
+    // From the manifest's builder: the digests themselves.
+    internal ManifestEntry(string name, long size, ReadOnlySpan<byte> sha256, ReadOnlySpan<byte> chain)
+    {
+        Name = name;
+        Size = size;
+        Span<byte> digests = _digests;
+        sha256.CopyTo(digests[..DigestBytes]);
+        chain.CopyTo(digests[DigestBytes..]);
+    }
+
+    /// <summary>The record's name: its path under <c>records/</c>.</summary>
+    public string Name { get; }
+
+    /// <summary>The record's size in bytes.</summary>
+    public long Size { get; }
+
+    /// <summary>The SHA-256 of the record's content as the manifest states it (lower-case hex when canonical).</summary>
+    public string Sha256 => _sha256Text ?? Convert.ToHexStringLower(((ReadOnlySpan<byte>)_digests)[..DigestBytes]);
+
+    /// <summary>The chain link after this record as the manifest states it (lower-case hex when canonical).</summary>
+    public string Chain => _chainText ?? Convert.ToHexStringLower(((ReadOnlySpan<byte>)_digests)[DigestBytes..]);
+
+    /// <summary>The stated content hash as 32 bytes, or false when it is not canonical text.</summary>
+    internal bool TryGetSha256(out ReadOnlySpan<byte> digest)
+    {
+        digest = _sha256Text is null ? ((ReadOnlySpan<byte>)_digests)[..DigestBytes] : default;
+        return _sha256Text is null;
+    }
+
+    /// <summary>The stated chain link as 32 bytes, or false when it is not canonical text.</summary>
+    internal bool TryGetChain(out ReadOnlySpan<byte> link)
+    {
+        link = _chainText is null ? ((ReadOnlySpan<byte>)_digests)[DigestBytes..] : default;
+        return _chainText is null;
+    }
+
+    /// <summary>Writes the digests' text as UTF-8 JSON string values, without making strings of them.</summary>
+    internal void WriteDigests(System.Text.Json.Utf8JsonWriter writer)
+    {
+        Span<byte> hex = stackalloc byte[2 * DigestBytes];
+        if (TryGetSha256(out var sha256) && Convert.TryToHexStringLower(sha256, hex, out _))
+        {
+            writer.WriteString("sha256"u8, hex);
+        }
+        else
+        {
+            writer.WriteString("sha256"u8, Sha256);
+        }
+
+        if (TryGetChain(out var chain) && Convert.TryToHexStringLower(chain, hex, out _))
+        {
+            writer.WriteString("chain"u8, hex);
+        }
+        else
+        {
+            writer.WriteString("chain"u8, Chain);
+        }
+    }
+
+    /// <inheritdoc />
+    public bool Equals(ManifestEntry? other)
+    {
+        if (other is null)
+        {
+            return false;
+        }
+
+        if (ReferenceEquals(this, other))
+        {
+            return true;
+        }
+
+        return Name == other.Name && Size == other.Size
+            && (_sha256Text is null && other._sha256Text is null
+                ? ((ReadOnlySpan<byte>)_digests)[..DigestBytes].SequenceEqual(((ReadOnlySpan<byte>)other._digests)[..DigestBytes])
+                : Sha256 == other.Sha256)
+            && (_chainText is null && other._chainText is null
+                ? ((ReadOnlySpan<byte>)_digests)[DigestBytes..].SequenceEqual(((ReadOnlySpan<byte>)other._digests)[DigestBytes..])
+                : Chain == other.Chain);
+    }
+
+    /// <inheritdoc />
+    public override bool Equals(object? obj) => Equals(obj as ManifestEntry);
+
+    /// <inheritdoc />
+    public override int GetHashCode() => HashCode.Combine(Name, Size);
+
+    /// <inheritdoc />
+    public override string ToString() => $"ManifestEntry {{ Name = {Name}, Size = {Size}, Sha256 = {Sha256}, Chain = {Chain} }}";
+
+    // 64 lower-case hex digits, as characters or as UTF-8: anything else (upper case, another length) is not canonical.
+    private static bool TryParseCanonical(ReadOnlySpan<char> hex, Span<byte> digest)
+    {
+        if (hex.Length != 2 * DigestBytes)
+        {
+            return false;
+        }
+
+        for (var i = 0; i < DigestBytes; i++)
+        {
+            int high = LowerHexValue(hex[2 * i]), low = LowerHexValue(hex[(2 * i) + 1]);
+            if ((high | low) < 0)
+            {
+                return false;
+            }
+
+            digest[i] = (byte)((high << 4) | low);
+        }
+
+        return true;
+    }
+
+    private static bool TryParseCanonical(ReadOnlySpan<byte> hex, Span<byte> digest)
+    {
+        if (hex.Length != 2 * DigestBytes)
+        {
+            return false;
+        }
+
+        for (var i = 0; i < DigestBytes; i++)
+        {
+            int high = LowerHexValue((char)hex[2 * i]), low = LowerHexValue((char)hex[(2 * i) + 1]);
+            if ((high | low) < 0)
+            {
+                return false;
+            }
+
+            digest[i] = (byte)((high << 4) | low);
+        }
+
+        return true;
+    }
+
+    private static int LowerHexValue(char c) => c switch
+    {
+        >= '0' and <= '9' => c - '0',
+        >= 'a' and <= 'f' => c - 'a' + 10,
+        _ => -1,
+    };
+
+    [System.Runtime.CompilerServices.InlineArray(2 * DigestBytes)]
+    private struct Digests
+    {
+        private byte _first;
+    }
+}
 
 /// <summary>
 /// The signed list of a day's records. Its JSON is canonical (fixed property order, no insignificant whitespace
@@ -32,7 +227,7 @@ public sealed record ArchiveManifest(string Format, DateOnly BusinessDate, strin
             }
 
             link = HashChain.Next(link, name, sha256);
-            entries.Add(new ManifestEntry(name, size, Convert.ToHexStringLower(sha256), Convert.ToHexStringLower(link)));
+            entries.Add(new ManifestEntry(name, size, sha256, link));
             previousName = name;
         }
 
@@ -57,8 +252,7 @@ public sealed record ArchiveManifest(string Format, DateOnly BusinessDate, strin
                 writer.WriteStartObject();
                 writer.WriteString("name", entry.Name);
                 writer.WriteNumber("size", entry.Size);
-                writer.WriteString("sha256", entry.Sha256);
-                writer.WriteString("chain", entry.Chain);
+                entry.WriteDigests(writer);
                 writer.WriteEndObject();
             }
 
@@ -167,14 +361,14 @@ public sealed record ArchiveManifest(string Format, DateOnly BusinessDate, strin
                 if (r.TokenType != JsonTokenType.StartObject
                     || !TryString(ref r, "name"u8, out var name)
                     || !TryProperty(ref r, "size"u8) || !r.Read() || r.TokenType != JsonTokenType.Number || !r.TryGetInt64(out var size)
-                    || !TryString(ref r, "sha256"u8, out var sha256)
-                    || !TryString(ref r, "chain"u8, out var chain)
+                    || !TryDigest(ref r, "sha256"u8, out var sha256, out var sha256Text)
+                    || !TryDigest(ref r, "chain"u8, out var chain, out var chainText)
                     || !r.Read() || r.TokenType != JsonTokenType.EndObject)
                 {
                     return false;
                 }
 
-                records.Add(new ManifestEntry(name, size, sha256, chain));
+                records.Add(new ManifestEntry(name, size, sha256, sha256Text, chain, chainText));
             }
 
             // Nothing but whitespace may follow (a trailing value makes Read throw, as the document reader refuses it).
@@ -325,14 +519,14 @@ public sealed record ArchiveManifest(string Format, DateOnly BusinessDate, strin
                 if (!r.Read() || r.TokenType != JsonTokenType.StartObject
                     || !TryString(ref r, "name"u8, out var name)
                     || !TryProperty(ref r, "size"u8) || !r.Read() || r.TokenType != JsonTokenType.Number || !r.TryGetInt64(out var size)
-                    || !TryString(ref r, "sha256"u8, out var sha256)
-                    || !TryString(ref r, "chain"u8, out var chain)
+                    || !TryDigest(ref r, "sha256"u8, out var sha256, out var sha256Text)
+                    || !TryDigest(ref r, "chain"u8, out var chain, out var chainText)
                     || !r.Read() || r.TokenType != JsonTokenType.EndObject || r.Read())
                 {
                     return false;
                 }
 
-                entry = new ManifestEntry(name, size, sha256, chain);
+                entry = new ManifestEntry(name, size, sha256, sha256Text, chain, chainText);
                 return true;
             }
             catch (Exception ex) when (ex is JsonException or InvalidOperationException)
@@ -345,6 +539,30 @@ public sealed record ArchiveManifest(string Format, DateOnly BusinessDate, strin
 
     private static bool TryProperty(ref Utf8JsonReader r, ReadOnlySpan<byte> name) =>
         r.Read() && r.TokenType == JsonTokenType.PropertyName && !r.ValueIsEscaped && r.ValueSpan.SequenceEqual(name);
+
+    // A digest's value: its UTF-8 bytes in place when they are 64 lower-case hex digits (no string made), otherwise its text.
+    private static bool TryDigest(ref Utf8JsonReader r, ReadOnlySpan<byte> name, out ReadOnlySpan<byte> hex, out string? text)
+    {
+        hex = default;
+        text = null;
+        if (!TryProperty(ref r, name) || !r.Read() || r.TokenType != JsonTokenType.String)
+        {
+            return false;
+        }
+
+        if (!r.ValueIsEscaped && !r.HasValueSequence && r.ValueSpan.Length == 64 && !r.ValueSpan.ContainsAnyExcept(LowerHex))
+        {
+            hex = r.ValueSpan;
+        }
+        else
+        {
+            text = r.GetString()!;
+        }
+
+        return true;
+    }
+
+    private static readonly System.Buffers.SearchValues<byte> LowerHex = System.Buffers.SearchValues.Create("0123456789abcdef"u8);
 
     private static bool TryString(ref Utf8JsonReader r, ReadOnlySpan<byte> name, out string value)
     {

@@ -30,6 +30,13 @@ public interface IArchiveBundle
     /// manifest of a few hundred megabytes be read into one array instead of a growing copy; the bytes read are what count.
     /// </summary>
     long? StatedLength(string path) => null;
+
+    /// <summary>
+    /// How many distinct files the bundle holds under <c>records/</c>, when it knows without listing them (a zip's directory
+    /// does), or null. When every record the manifest lists (each name once) is found and this equals their number, no file
+    /// can be unlisted, and the verifier does not list the bundle's million paths.
+    /// </summary>
+    int? RecordCount => null;
 }
 
 /// <summary>What is wrong with a bundle, naming the record or file it concerns.</summary>
@@ -146,7 +153,8 @@ public static class ArchiveVerifier
         // then merged in manifest order, exactly as a sequential pass names them.
         var overlap = parallel && Environment.ProcessorCount > 1;
         var chainCheck = overlap ? Task.Run(() => CheckChain(manifest)) : null;
-        var listingCheck = overlap && bundle.SupportsConcurrentReads ? Task.Run(() => Unlisted(bundle, manifest)) : null;
+        var recordCount = bundle.RecordCount;
+        var listingCheck = overlap && recordCount is null && bundle.SupportsConcurrentReads ? Task.Run(() => Unlisted(bundle, manifest)) : null;
         var contents = HashContents(bundle, manifest.Records, parallel);
         var chain = chainCheck is null ? CheckChain(manifest) : chainCheck.GetAwaiter().GetResult();
 
@@ -179,7 +187,18 @@ public static class ArchiveVerifier
             findings.Add(new(VerificationProblem.ChainHeadMismatch, ArchiveFormat.ManifestPath, $"the chain ends at {Convert.ToHexStringLower(chain.Head)}, the manifest names {manifest.ChainHead}"));
         }
 
-        var unlisted = listingCheck is null ? Unlisted(bundle, manifest) : listingCheck.GetAwaiter().GetResult();
+        // A bundle that states its number of record files needs no listing when the manifest's names are all distinct (in
+        // strictly increasing order), every one was found, and there are as many as the bundle holds: each record file is then
+        // one the manifest lists. Anything else lists the bundle, as a bundle that cannot state its number always does.
+        var found = 0;
+        foreach (var size in contents.Sizes)
+        {
+            found += size >= 0 ? 1 : 0;
+        }
+
+        var unlisted = listingCheck is not null ? listingCheck.GetAwaiter().GetResult()
+            : recordCount is { } held && chain.NamesIncrease && found == manifest.Records.Count && held == found ? []
+            : Unlisted(bundle, manifest);
         foreach (var path in unlisted)
         {
             findings.Add(new(VerificationProblem.RecordUnlisted, path[ArchiveFormat.RecordsFolder.Length..], "in the bundle but not in the manifest"));
@@ -188,7 +207,7 @@ public static class ArchiveVerifier
 
     // The manifest's own order and chain, from its declared hashes alone: the findings (each with the index of the record it
     // names), every declared hash as 32 bytes (zeros when it is not 64 hex digits), and the link the chain ends at.
-    private static (List<(int Index, VerificationFinding Finding)> Findings, byte[] DeclaredHashes, byte[] Head) CheckChain(ArchiveManifest manifest)
+    private static (List<(int Index, VerificationFinding Finding)> Findings, byte[] DeclaredHashes, byte[] Head, bool NamesIncrease) CheckChain(ArchiveManifest manifest)
     {
         var findings = new List<(int, VerificationFinding)>();
         var declared = new byte[manifest.Records.Count * SHA256.HashSizeInBytes];
@@ -196,18 +215,24 @@ public static class ArchiveVerifier
         Span<char> linkHex = stackalloc char[SHA256.HashSizeInBytes * 2];
         string? previous = null;
         var chainIntact = true;
+        var namesIncrease = true;
         for (var i = 0; i < manifest.Records.Count; i++)
         {
             var entry = manifest.Records[i];
             if (previous is not null && HashChain.CompareNames(previous, entry.Name) >= 0)
             {
+                namesIncrease = false;
                 findings.Add((i, new(VerificationProblem.RecordOutOfOrder, entry.Name, $"listed after '{previous}', against the canonical (ordinal) order")));
             }
 
             previous = entry.Name;
             // A declared hash that is not 64 hex digits chains as 32 zero bytes (and so never matches any content).
             var declaredHash = declared.AsSpan(i * SHA256.HashSizeInBytes, SHA256.HashSizeInBytes);
-            if (entry.Sha256.Length != SHA256.HashSizeInBytes * 2
+            if (entry.TryGetSha256(out var canonical))
+            {
+                canonical.CopyTo(declaredHash);
+            }
+            else if (entry.Sha256.Length != SHA256.HashSizeInBytes * 2
                 || Convert.FromHexString(entry.Sha256, declaredHash, out _, out var written) != System.Buffers.OperationStatus.Done
                 || written != SHA256.HashSizeInBytes)
             {
@@ -215,16 +240,20 @@ public static class ArchiveVerifier
             }
 
             // The chain is recomputed from the manifest's own hashes, so a broken link names the first record that was
-            // removed, inserted or moved, independently of whether the record files are present.
+            // removed, inserted or moved, independently of whether the record files are present. A link stated in canonical
+            // text is compared as bytes; any other text is compared as the lower-case hex it should have been.
             link = HashChain.Next(link, entry.Name, declaredHash);
-            if (chainIntact && !(Convert.TryToHexStringLower(link, linkHex, out _) && linkHex.SequenceEqual(entry.Chain)))
+            var linkMatches = entry.TryGetChain(out var stated)
+                ? stated.SequenceEqual(link)
+                : Convert.TryToHexStringLower(link, linkHex, out _) && linkHex.SequenceEqual(entry.Chain);
+            if (chainIntact && !linkMatches)
             {
                 findings.Add((i, new(VerificationProblem.ChainBroken, entry.Name, "its chain link does not follow from the previous record: a record before it was removed, inserted or reordered")));
                 chainIntact = false;
             }
         }
 
-        return (findings, declared, link);
+        return (findings, declared, link, namesIncrease);
     }
 
     // The bundle's record files the manifest does not list, in ordinal order.
