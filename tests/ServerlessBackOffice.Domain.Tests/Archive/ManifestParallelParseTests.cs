@@ -94,6 +94,37 @@ public sealed class ManifestParallelParseTests
             AssertSame(Encoding.UTF8.GetBytes(edit()));
         }
 
+        // Values the slices read by matching the writer's layout: anything that is not exactly what the writer writes is
+        // left to the JSON reader, so these read (or are refused) as the forward pass reads them.
+        string Nth(string pattern, string replacement, int n) =>
+            new System.Text.RegularExpressions.Regex(pattern).Replace(text, m => replacement, 1, System.Text.RegularExpressions.Regex.Matches(text, pattern)[n].Index);
+        var values = new[]
+        {
+            Nth("\"size\": \\d+", "\"size\": 007", 250),
+            Nth("\"size\": \\d+", "\"size\": 0", 250),
+            Nth("\"size\": \\d+", "\"size\": -1", 250),
+            Nth("\"size\": \\d+", "\"size\": 1e3", 250),
+            Nth("\"size\": \\d+", "\"size\": 1.0", 250),
+            Nth("\"size\": \\d+", "\"size\": 999999999999999999", 250),
+            Nth("\"size\": \\d+", "\"size\": 1234567890123456789", 250),
+            Nth("\"size\": \\d+", "\"size\": 12345678901234567890", 250),
+            Nth("\"sha256\": \"[0-9a-f]{64}\"", "\"sha256\": \"" + new string('A', 64) + "\"", 300),
+            Nth("\"sha256\": \"[0-9a-f]{64}\"", "\"sha256\": \"" + new string('a', 63) + "\"", 300),
+            Nth("\"chain\": \"[0-9a-f]{64}\"", "\"chain\": \"" + new string('f', 64) + "\"", 300),
+            Nth("\"chain\": \"[0-9a-f]{64}\"", "\"chain\": \"" + new string('g', 64) + "\"", 300),
+            Nth("\"name\": \"inbound/oms/T-", "\"name\": \"inbound/oms/\u0001T-", 5),
+            Nth("\"name\": \"inbound/oms/T-", "\"name\": \"inbound/o\\u006ds/T-", 5),
+        };
+        foreach (var value in values)
+        {
+            AssertSame(Encoding.UTF8.GetBytes(value));
+        }
+
+        // A name that is not UTF-8.
+        var invalid = original.ToArray();
+        invalid[original.AsSpan().IndexOf("\"name\": \"inbound/oms/T-"u8) + 20] = 0xFF;
+        AssertSame(invalid);
+
         // And random damage: a byte flipped, removed or duplicated anywhere.
         for (var round = 0; round < 300; round++)
         {
