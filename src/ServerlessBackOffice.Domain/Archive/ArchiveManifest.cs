@@ -27,12 +27,12 @@ public sealed class ManifestEntry : IEquatable<ManifestEntry>
         Name = name;
         Size = size;
         Span<byte> digests = _digests;
-        if (!TryParseCanonical(sha256, digests[..DigestBytes]))
+        if (!TryParseCanonical(sha256.AsSpan(), digests[..DigestBytes]))
         {
             _sha256Text = sha256;
         }
 
-        if (!TryParseCanonical(chain, digests[DigestBytes..]))
+        if (!TryParseCanonical(chain.AsSpan(), digests[DigestBytes..]))
         {
             _chainText = chain;
         }
@@ -146,7 +146,8 @@ public sealed class ManifestEntry : IEquatable<ManifestEntry>
     public override string ToString() => $"ManifestEntry {{ Name = {Name}, Size = {Size}, Sha256 = {Sha256}, Chain = {Chain} }}";
 
     // 64 lower-case hex digits, as characters or as UTF-8: anything else (upper case, another length) is not canonical.
-    private static bool TryParseCanonical(ReadOnlySpan<char> hex, Span<byte> digest)
+    private static bool TryParseCanonical<TUnit>(ReadOnlySpan<TUnit> hex, Span<byte> digest)
+        where TUnit : unmanaged, System.Numerics.IBinaryInteger<TUnit>
     {
         if (hex.Length != 2 * DigestBytes)
         {
@@ -155,7 +156,7 @@ public sealed class ManifestEntry : IEquatable<ManifestEntry>
 
         for (var i = 0; i < DigestBytes; i++)
         {
-            int high = LowerHexValue(hex[2 * i]), low = LowerHexValue(hex[(2 * i) + 1]);
+            int high = LowerHexValue(int.CreateTruncating(hex[2 * i])), low = LowerHexValue(int.CreateTruncating(hex[(2 * i) + 1]));
             if ((high | low) < 0)
             {
                 return false;
@@ -167,28 +168,7 @@ public sealed class ManifestEntry : IEquatable<ManifestEntry>
         return true;
     }
 
-    private static bool TryParseCanonical(ReadOnlySpan<byte> hex, Span<byte> digest)
-    {
-        if (hex.Length != 2 * DigestBytes)
-        {
-            return false;
-        }
-
-        for (var i = 0; i < DigestBytes; i++)
-        {
-            int high = LowerHexValue((char)hex[2 * i]), low = LowerHexValue((char)hex[(2 * i) + 1]);
-            if ((high | low) < 0)
-            {
-                return false;
-            }
-
-            digest[i] = (byte)((high << 4) | low);
-        }
-
-        return true;
-    }
-
-    private static int LowerHexValue(char c) => c switch
+    private static int LowerHexValue(int c) => c switch
     {
         >= '0' and <= '9' => c - '0',
         >= 'a' and <= 'f' => c - 'a' + 10,
