@@ -11,7 +11,8 @@ namespace ServerlessBackOffice.Pipeline.Capture;
 /// The capture stage: one OMS message in, exactly one outcome out. Pure decisions (parse, validate, enrich, lifecycle) come
 /// from the domain; the side effects are all here, in this order:
 /// <list type="number">
-/// <item>read the trade's document (<see cref="ITradeStore.GetAsync"/>), and finish any publication a crash left pending;</item>
+/// <item>read the trade's document (<see cref="ITradeStore.GetAsync"/>), and finish any publication a crash left pending —
+/// a version 1 skips the read once and creates, reading when the create finds a document or anything but a change is decided;</item>
 /// <item>on a state change, write the new state together with its outbox (reply, event) and archive entry in one conditional write;</item>
 /// <item>publish the outbox (<see cref="IMessagePublisher"/>) with deterministic message ids and archive (<see cref="ICaptureArchive"/>);
 /// the outbox is not cleared by a write of its own: it stays until the trade's next state change replaces it, and whoever next
@@ -90,9 +91,14 @@ public sealed partial class CaptureHandler
         var archiveLooked = false;
         CaptureArchiveEntry? archived = null;
 
-        for (var attempt = 1; attempt <= MaximumWriteAttempts; attempt++)
+        // A trade's first version nearly always finds no document: the first attempt skips the read and creates (a create
+        // fails on an existing document). Only a valid message that the lifecycle applies is trusted to that attempt;
+        // anything else (a rejection, a duplicate) is decided again against the stored document.
+        var assumeNew = tradeId is not null && message.Version == 1;
+        for (var attempt = assumeNew ? 0 : 1; attempt <= MaximumWriteAttempts; attempt++)
         {
-            var document = tradeId is null ? null : await _trades.GetAsync(tradeId, cancellationToken);
+            var assumed = attempt == 0;
+            var document = tradeId is null || assumed ? null : await _trades.GetAsync(tradeId, cancellationToken);
             if (document is not null && document.HasPendingWork)
             {
                 // The last state change's publications may not have left (a crash between the write and the publish):
@@ -120,10 +126,20 @@ public sealed partial class CaptureHandler
             var validation = TradeValidator.Validate(message, referenceData, _policy, now);
             if (validation.Rejection is { } invalid)
             {
+                if (assumed)
+                {
+                    continue;
+                }
+
                 return await AnswerWithoutStateChangeAsync(inbound, now, message, CaptureOutcomeKind.Rejected, invalid, null, cancellationToken);
             }
 
             var decision = TradeLifecycle.Decide(validation.Trade!, document?.State);
+            if (assumed && decision is not LifecycleDecision.Apply)
+            {
+                continue;
+            }
+
             switch (decision)
             {
                 case LifecycleDecision.Duplicate:
@@ -144,6 +160,12 @@ public sealed partial class CaptureHandler
 
                     if (archived is not null)
                     {
+                        if (assumed)
+                        {
+                            // Archived already: the stored document decides how it is answered.
+                            continue;
+                        }
+
                         return SameBody(archived, inbound)
                             ? await ArchiveAndAnswerAsync(inbound, now, message, archived, cancellationToken)
                             : await DeadLetterReusedIdAsync(inbound, now, message, archived, cancellationToken);

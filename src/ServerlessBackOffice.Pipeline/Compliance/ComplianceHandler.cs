@@ -49,7 +49,8 @@ public sealed record ComplianceOutcome(ComplianceResult Result, IReadOnlyList<st
 
 /// <summary>
 /// The compliance stage: every captured or amended trade version is evaluated by every rule in force. Side effects, in order:
-/// (1) flush a window's pending outbox; (2) one conditional write of the window (the trade applied, the new alerts in its
+/// (0) read the window — skipped on the first attempt, which starts from the window this instance last wrote (or an empty
+/// one, created) and trusts it only through the conditional write (<see cref="WindowMemory"/>); (1) flush a window's pending outbox; (2) one conditional write of the window (the trade applied, the new alerts in its
 /// outbox, the inbound id remembered); (3) per new alert: store it (create-once), archive it as a state record, publish
 /// ComplianceAlertRaised (message id = alert id) — unless the store holds another raise of the same breach, which stands; (4) clear the outbox — only when there were alerts, so a trade without
 /// alerts costs one Cosmos write; (5) archive the inbound message with its outcome (write-once, deterministic bytes).
@@ -66,6 +67,8 @@ public sealed partial class ComplianceHandler(
     TimeProvider clock,
     ILogger<ComplianceHandler> logger)
 {
+    private readonly WindowMemory _windows = new();
+
     /// <summary>How many times an evaluation is retried after losing a concurrency race before the message is retried.</summary>
     public const int MaxAttempts = 20;
 
@@ -103,9 +106,18 @@ public sealed partial class ComplianceHandler(
         decimal? referencePrice = closes.Count > 0 ? closes[0] : null;
         var rules = configuration.Rules.InForce(trade.TradeDate);
 
-        for (var attempt = 1; attempt <= MaxAttempts; attempt++)
+        // The first attempt starts from the window this instance wrote last (or an empty one to create) without reading it;
+        // only its conditional write is trusted — anything else is decided again from the stored window.
+        for (var attempt = 0; attempt <= MaxAttempts; attempt++)
         {
-            var loaded = await store.LoadWindowAsync(trade.BeneficialOwner, trade.Isin, cancellationToken);
+            var assumed = attempt == 0;
+            var loaded = assumed ? _windows.Guess(trade.BeneficialOwner, trade.Isin) : await store.LoadWindowAsync(trade.BeneficialOwner, trade.Isin, cancellationToken);
+            if (assumed && (loaded.Document.Outbox.Count > 0 || loaded.Document.RecentInbound.Any(m => m.MessageId == inbound.MessageId)
+                || loaded.Document.Window.AppliedVersion(trade.TradeId) is { } known && known >= trade.Version))
+            {
+                continue;
+            }
+
             if (loaded.Document.Outbox.Count > 0)
             {
                 // Decision 0010 step 3: whoever touches the window next finishes the previous change first.
@@ -143,14 +155,26 @@ public sealed partial class ComplianceHandler(
             var etag = await store.TryWriteWindowAsync(next, loaded.ETag, cancellationToken);
             if (etag is null)
             {
+                if (assumed)
+                {
+                    _windows.Forget(loaded);
+                    continue;
+                }
+
                 LogConflict(trade.TradeId, attempt);
                 await BackOffAsync(attempt, cancellationToken);
                 continue;
             }
 
+            var written = new LoadedComplianceWindow(next, etag);
             if (events.Count > 0)
             {
-                await FlushAsync(new LoadedComplianceWindow(next, etag), cancellationToken);
+                written = await FlushAsync(written, cancellationToken);
+            }
+
+            if (written.ETag is { } current)
+            {
+                _windows.Remember(written.Document, current);
             }
 
             var outcome = new ComplianceOutcome(ComplianceResult.Evaluated, alertIds, null, null);
@@ -220,7 +244,7 @@ public sealed partial class ComplianceHandler(
             wire.Currency, gross * rate, executedAt, capturedAt, tradeDate), null);
     }
 
-    private async Task FlushAsync(LoadedComplianceWindow loaded, CancellationToken cancellationToken)
+    private async Task<LoadedComplianceWindow> FlushAsync(LoadedComplianceWindow loaded, CancellationToken cancellationToken)
     {
         foreach (var alert in loaded.Document.Outbox)
         {
@@ -249,7 +273,8 @@ public sealed partial class ComplianceHandler(
         }
 
         // A lost race here is harmless: the writer that won saw the outbox and flushes it (idempotently) itself.
-        await store.TryWriteWindowAsync(loaded.Document with { Outbox = [] }, loaded.ETag, cancellationToken);
+        var cleared = loaded.Document with { Outbox = [] };
+        return new LoadedComplianceWindow(cleared, await store.TryWriteWindowAsync(cleared, loaded.ETag, cancellationToken));
     }
 
     // The stored alert with this id when it is another raise of the breach than this one, or null when it is this very alert

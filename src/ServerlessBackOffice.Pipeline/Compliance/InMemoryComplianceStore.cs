@@ -27,12 +27,16 @@ public sealed class InMemoryComplianceStore(IDocumentCodec<ComplianceAlertRaised
     /// <summary>How many window writes succeeded (the per-trade Cosmos budget).</summary>
     public int WindowWrites { get; private set; }
 
+    /// <summary>How many window reads were asked for.</summary>
+    public int WindowLoads { get; private set; }
+
     /// <inheritdoc />
     public Task<LoadedComplianceWindow> LoadWindowAsync(string beneficialOwner, string isin, CancellationToken cancellationToken)
     {
         cancellationToken.ThrowIfCancellationRequested();
         lock (_gate)
         {
+            WindowLoads++;
             return Task.FromResult(_windows.TryGetValue((beneficialOwner, isin), out var stored)
                 ? new LoadedComplianceWindow(stored.Document, stored.ETag)
                 : new LoadedComplianceWindow(ComplianceWindowDocument.Empty(beneficialOwner, isin), null));

@@ -9,7 +9,8 @@ namespace ServerlessBackOffice.Pipeline.Confirmation;
 
 /// <summary>
 /// The confirmation stage: one trade event (captured, amended, cancelled) in, at most one state change out. Side effects, in
-/// this order: read the trade's confirmation document (a point read); on a redelivery of the message that made the last
+/// this order: read the trade's confirmation document (a point read; a trade's first event skips it once and creates,
+/// reading only when the create finds a document or the decision changes nothing); on a redelivery of the message that made the last
 /// change, re-publish that change's outbox and stop; otherwise decide (<see cref="ConfirmationRules.ApplyTradeEvent"/>),
 /// re-publish the previous outbox, write state + outbox + rendering in one conditional write, then archive the rendering and
 /// publish the confirmation (decision 0060).
@@ -60,9 +61,13 @@ public sealed partial class ConfirmationHandler(
             return DeadLettered(inbound, MalformedEventReason, $"Event {trade.EventId} has no trade id or an impossible version {trade.Version}.");
         }
 
-        for (var attempt = 1; attempt <= MaximumWriteAttempts; attempt++)
+        // A trade's first event nearly always finds no document: the first attempt skips the read and creates (a create
+        // fails on an existing document, so nothing is lost); anything but a change from nothing reads and decides again.
+        var assumeNew = trade.EventType == nameof(TradeEventType.TradeCaptured);
+        for (var attempt = assumeNew ? 0 : 1; attempt <= MaximumWriteAttempts; attempt++)
         {
-            var document = await store.GetAsync(trade.TradeId, cancellationToken);
+            var assumed = attempt == 0;
+            var document = assumed ? null : await store.GetAsync(trade.TradeId, cancellationToken);
             if (document is not null && document.RecentInboundMessageIds.Contains(inbound.MessageId, StringComparer.Ordinal))
             {
                 // A redelivery of the message that made this change: its publication may not have finished.
@@ -84,6 +89,12 @@ public sealed partial class ConfirmationHandler(
 
             if (!step.Changed)
             {
+                if (assumed)
+                {
+                    // Decided against a document assumed absent: only a stored document can say nothing changes.
+                    continue;
+                }
+
                 LogOutcome(trade.TradeId, inbound.MessageId, step.Outcome, step.Description, trade.CorrelationId);
                 return ConfirmationResult.Complete(step.Outcome, step.Description, step.Reason);
             }

@@ -21,6 +21,9 @@ public sealed class InMemoryConfirmationStore(IDocumentCodec<ConfirmationDocumen
     /// <summary>How many writes succeeded (the Cosmos write budget is counted with this in tests).</summary>
     public int Writes { get; private set; }
 
+    /// <summary>How many point reads were asked for (the first event of a trade skips its read).</summary>
+    public int Reads { get; private set; }
+
     /// <summary>Every stored document.</summary>
     public IReadOnlyList<ConfirmationDocument> Documents
     {
@@ -39,6 +42,7 @@ public sealed class InMemoryConfirmationStore(IDocumentCodec<ConfirmationDocumen
         cancellationToken.ThrowIfCancellationRequested();
         lock (_gate)
         {
+            Reads++;
             return Task.FromResult(_documents.TryGetValue(tradeId, out var entry) ? entry.Document.Read(codec) : null);
         }
     }

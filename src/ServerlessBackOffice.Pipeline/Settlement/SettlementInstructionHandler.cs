@@ -13,7 +13,7 @@ namespace ServerlessBackOffice.Pipeline.Settlement;
 /// The settlement instruction stage: one trade event from the settlement subscription (TradeAffirmed, TradeAmended,
 /// TradeCancelled) in, at most one change to the trade's settlement document out. Gross trades are instructed at once;
 /// trades with a netting counterparty wait for <see cref="RunNettingAsync"/> at the netting cut-off (decision 0080).
-/// Side effects, in order: point-read the trade's settlement document; on a redelivery re-publish the last change and stop;
+/// Side effects, in order: point-read the trade's settlement document (an affirmation skips it once and creates); on a redelivery re-publish the last change and stop;
 /// otherwise decide, write the trade document (a conditional write), then write the instruction document and publish
 /// (deterministic message ids: a repeated publication is dropped by duplicate detection).
 /// </summary>
@@ -80,9 +80,14 @@ public sealed partial class SettlementInstructionHandler(
 
         try
         {
-            for (var attempt = 1; attempt <= MaximumWriteAttempts; attempt++)
+            // An affirmation nearly always finds no settlement document (only amendments create one first): the first attempt
+            // skips the read and creates. Only an instruction or a wait for netting written from nothing is trusted to that
+            // attempt; any other decision (a retry, a refusal) is taken again against the stored document.
+            var assumeNew = eventType == "TradeAffirmed";
+            for (var attempt = assumeNew ? 0 : 1; attempt <= MaximumWriteAttempts; attempt++)
             {
-                var document = await store.GetTradeAsync(tradeId, cancellationToken);
+                var assumed = attempt == 0;
+                var document = assumed ? null : await store.GetTradeAsync(tradeId, cancellationToken);
                 if (document is not null && document.RecentInboundMessageIds.Contains(inbound.MessageId, StringComparer.Ordinal))
                 {
                     await FinishAsync(document, cancellationToken);
@@ -95,7 +100,7 @@ public sealed partial class SettlementInstructionHandler(
                     nameof(TradeEventType.TradeAmended) => await OnAmendedAsync(document, trade!, inbound.MessageId, cancellationToken),
                     _ => await OnCancelledAsync(document, trade!, inbound.MessageId, cancellationToken),
                 };
-                if (result is not null)
+                if (result is not null && !(assumed && result.Outcome is not (SettlementOutcomes.Instructed or SettlementOutcomes.AwaitingNetting)))
                 {
                     return Done(tradeId, inbound, result);
                 }

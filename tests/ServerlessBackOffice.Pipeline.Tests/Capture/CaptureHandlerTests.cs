@@ -23,10 +23,10 @@ public sealed class CaptureHandlerTests
         new FakeTimeProvider(SampleData.Now), CapturePolicy.Default, NullLogger<CaptureHandler>.Instance);
 
     [Fact]
-    public async Task Capture_WhenNewTradeIsValid_StoresStateWithOutboxThenPublishesReplyAndEventThenArchives_InOneWrite()
+    public async Task Capture_WhenNewTradeIsValid_StoresStateWithOutboxThenPublishesReplyAndEventThenArchives_InOneWriteAndNoRead()
     {
+        // A first version is created without reading the trade first (the strict store mock fails on a read).
         TradeDocument? written = null;
-        _trades.InSequence(_sequence).Setup(t => t.GetAsync("T-1", _ct)).ReturnsAsync((TradeDocument?)null);
         _archive.InSequence(_sequence).Setup(a => a.FindAsync("m-1", SampleData.Now, _ct)).ReturnsAsync((CaptureArchiveEntry?)null);
         _trades.InSequence(_sequence).Setup(t => t.TryWriteAsync(It.Is<TradeDocument>(d => d.Outbox.Count == 2 && d.PendingArchive != null), null, _ct))
             .Callback<TradeDocument, string?, CancellationToken>((d, _, _) => written = d).ReturnsAsync(new StoreWriteResult(true, "e1"));
@@ -102,6 +102,10 @@ public sealed class CaptureHandlerTests
             Outbox = [new OutboundMessage(Entities.TradeEvents.Name, "T-1:1:TradeCaptured", "TradeCaptured", "corr-1", new Dictionary<string, string> { [CaptureHandler.EventTypeProperty] = "TradeCaptured" }, "{}")],
         };
 
+        // The crash left the record unarchived, so the first attempt takes the trade for new and its create fails; then the
+        // stored document says this message made the change.
+        _archive.InSequence(_sequence).Setup(a => a.FindAsync("m-5", SampleData.Now, _ct)).ReturnsAsync((CaptureArchiveEntry?)null);
+        _trades.InSequence(_sequence).Setup(t => t.TryWriteAsync(It.IsAny<TradeDocument>(), null, _ct)).ReturnsAsync(StoreWriteResult.Conflict);
         _trades.InSequence(_sequence).Setup(t => t.GetAsync("T-1", _ct)).ReturnsAsync(pending);
         _publisher.InSequence(_sequence).Setup(p => p.PublishAsync(pending.Outbox[0], _ct)).Returns(Task.CompletedTask);
         _archive.InSequence(_sequence).Setup(a => a.ArchiveAsync(pending.PendingArchive!, _ct)).ReturnsAsync(pending.PendingArchive!);
@@ -110,7 +114,9 @@ public sealed class CaptureHandlerTests
 
         Assert.Equal(CaptureOutcomeKind.Accepted, result.Outcome);
         _publisher.VerifyAll();
-        _trades.Verify(t => t.TryWriteAsync(It.IsAny<TradeDocument>(), It.IsAny<string?>(), _ct), Times.Never);
+        _archive.VerifyAll();
+        _trades.Verify(t => t.TryWriteAsync(It.IsAny<TradeDocument>(), It.IsNotNull<string?>(), _ct), Times.Never);
+        _trades.Verify(t => t.TryWriteAsync(It.IsAny<TradeDocument>(), null, _ct), Times.Once);
     }
 
     [Fact]
@@ -120,7 +126,6 @@ public sealed class CaptureHandlerTests
         await other.Handler.HandleAsync(new OmsJsonBuilder().Inbound("m-other"), _ct);
         var winner = other.Trades.Documents.Single() with { Outbox = [], PendingArchive = null };
 
-        _trades.InSequence(_sequence).Setup(t => t.GetAsync("T-1", _ct)).ReturnsAsync((TradeDocument?)null);
         _archive.InSequence(_sequence).Setup(a => a.FindAsync("m-6", SampleData.Now, _ct)).ReturnsAsync((CaptureArchiveEntry?)null);
         _trades.InSequence(_sequence).Setup(t => t.TryWriteAsync(It.IsAny<TradeDocument>(), null, _ct)).ReturnsAsync(StoreWriteResult.Conflict);
         _trades.InSequence(_sequence).Setup(t => t.GetAsync("T-1", _ct)).ReturnsAsync(winner);
@@ -135,16 +140,21 @@ public sealed class CaptureHandlerTests
     [Fact]
     public async Task Capture_WhenTheStoreFailsBeforeTheLastDelivery_ThrowsSoServiceBusRetries()
     {
+        _archive.Setup(a => a.FindAsync("m-7", SampleData.Now, _ct)).ReturnsAsync((CaptureArchiveEntry?)null);
         _trades.Setup(t => t.GetAsync("T-1", _ct)).ThrowsAsync(new TimeoutException("store unavailable"));
+        _trades.Setup(t => t.TryWriteAsync(It.IsAny<TradeDocument>(), It.IsAny<string?>(), _ct)).ThrowsAsync(new TimeoutException("store unavailable"));
 
         await Assert.ThrowsAsync<TimeoutException>(() => Handler().HandleAsync(new OmsJsonBuilder().Inbound("m-7", deliveryCount: 3), _ct));
+        await Assert.ThrowsAsync<TimeoutException>(() => Handler().HandleAsync(new OmsJsonBuilder().Version(2).Inbound("m-7b", deliveryCount: 3), _ct));
     }
 
     [Fact]
     public async Task Capture_WhenTheStoreFailsOnTheLastDelivery_AnswersDeadLetteredAndAsksToDeadLetter()
     {
         var last = Entities.OmsTrades.Properties.MaxDeliveryCount!.Value;
+        _archive.Setup(a => a.FindAsync("m-8", SampleData.Now, _ct)).ReturnsAsync((CaptureArchiveEntry?)null);
         _trades.Setup(t => t.GetAsync("T-1", _ct)).ThrowsAsync(new TimeoutException("store unavailable"));
+        _trades.Setup(t => t.TryWriteAsync(It.IsAny<TradeDocument>(), It.IsAny<string?>(), _ct)).ThrowsAsync(new TimeoutException("store unavailable"));
         _archive.Setup(a => a.ArchiveAsync(It.Is<CaptureArchiveEntry>(e => e.Outcome == CaptureOutcomeKind.DeadLettered && e.ReasonCode == ReasonCode.DeliveryLimitExceeded), _ct))
             .ReturnsAsync((CaptureArchiveEntry e, CancellationToken _) => e);
         _publisher.Setup(p => p.PublishAsync(It.Is<OutboundMessage>(m => m.Subject == "deadLettered"), _ct)).Returns(Task.CompletedTask);
@@ -163,8 +173,8 @@ public sealed class CaptureHandlerTests
         var valid = new OmsJsonBuilder().Inbound("m-9");
         var first = new CaptureArchiveEntry("m-9", SampleData.Now.AddMinutes(-30), rejected.Body, CaptureOutcomeKind.Rejected, ReasonCode.InvalidIsin, "{\"outcome\":\"rejected\"}");
         var reusedId = CaptureHandler.ReusedArchiveId("m-9", CaptureHandler.Sha256Hex(valid.Body.Span));
-        _trades.InSequence(_sequence).Setup(t => t.GetAsync("T-1", _ct)).ReturnsAsync((TradeDocument?)null);
         _archive.InSequence(_sequence).Setup(a => a.FindAsync("m-9", SampleData.Now, _ct)).ReturnsAsync(first);
+        _trades.InSequence(_sequence).Setup(t => t.GetAsync("T-1", _ct)).ReturnsAsync((TradeDocument?)null);
         _archive.InSequence(_sequence).Setup(a => a.ArchiveAsync(It.Is<CaptureArchiveEntry>(e => e.InboundMessageId == reusedId && e.Outcome == CaptureOutcomeKind.DeadLettered
             && e.ReasonCode == ReasonCode.MessageIdReused && e.Body.ToArray().SequenceEqual(valid.Body.ToArray())), _ct)).ReturnsAsync((CaptureArchiveEntry e, CancellationToken _) => e);
         _publisher.InSequence(_sequence).Setup(p => p.PublishAsync(It.Is<OutboundMessage>(m => m.Destination == Entities.OmsReplies.Name && m.MessageId == reusedId + ":reply"

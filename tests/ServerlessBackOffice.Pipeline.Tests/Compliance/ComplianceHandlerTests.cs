@@ -177,7 +177,7 @@ public sealed class ComplianceHandlerTests
     }
 
     [Fact]
-    public async Task ATradeWithoutAlerts_CostsOneWindowWrite()
+    public async Task ATradeWithoutAlerts_CostsOneWindowWrite_AndNoRead()
     {
         var store = (InMemoryComplianceStore)_kit.Store;
 
@@ -186,8 +186,26 @@ public sealed class ComplianceHandlerTests
             await _kit.HandleAsync(Event($"T-{i}", minutes: i));
         }
 
-        Assert.Equal(10, store.WindowWrites);
+        // The first trade creates the window; each later one starts from the window this handler wrote.
+        Assert.Equal((10, 0), (store.WindowWrites, store.WindowLoads));
         Assert.Empty(_kit.Published.Published);
+    }
+
+    [Fact]
+    public async Task TwoInstancesOnOneWindow_EachWriteThatGuessedWrong_ReadsAndLosesNoTrade()
+    {
+        var store = new InMemoryComplianceStore();
+        var first = new ComplianceKit(store);
+        var second = new ComplianceKit(store);
+
+        Assert.Equal(ComplianceResult.Evaluated, (await first.HandleAsync(Event("T-1", minutes: 1))).Result);
+        Assert.Equal(ComplianceResult.Evaluated, (await second.HandleAsync(Event("T-2", minutes: 2))).Result); // its create fails: read
+        Assert.Equal(ComplianceResult.Evaluated, (await first.HandleAsync(Event("T-3", minutes: 3))).Result); // its ETag is old: read
+        Assert.Equal(ComplianceResult.Duplicate, (await second.HandleAsync(Event("T-1", minutes: 1))).Result); // decided from the stored window
+        Assert.Equal((3, 3), (store.WindowWrites, store.WindowLoads));
+
+        var window = (await store.LoadWindowAsync("ACC-US-003", ComplianceEvents.Isin, TestContext.Current.CancellationToken)).Document.Window;
+        Assert.Equal([1, 1, 1], new[] { "T-1", "T-2", "T-3" }.Select(t => window.AppliedVersion(t) ?? 0));
     }
 
     [Fact]

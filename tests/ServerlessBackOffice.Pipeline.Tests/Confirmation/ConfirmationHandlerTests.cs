@@ -67,6 +67,20 @@ public sealed class ConfirmationHandlerTests
     }
 
     [Fact]
+    public async Task Captured_CreatesWithoutReadingFirst_AndARedeliveryReadsAfterTheCreateFails()
+    {
+        var trade = ConfirmationSamples.TradeEvent();
+        await _stage.Deliver(trade);
+        Assert.Equal((0, 1), (_stage.Store.Reads, _stage.Store.Writes));
+
+        var again = await _stage.Deliver(trade);
+
+        Assert.Equal(ConfirmationRules.Outcomes.AlreadyApplied, again.Outcome);
+        Assert.Equal((1, 1), (_stage.Store.Reads, _stage.Store.Writes));
+        Assert.Single(_stage.ToCounterparty);
+    }
+
+    [Fact]
     public async Task Redelivery_WritesNothingAndSendsTheSameConfirmation()
     {
         var trade = ConfirmationSamples.TradeEvent();
