@@ -4,6 +4,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using ServerlessBackOffice.Domain.Confirmation;
 using ServerlessBackOffice.Pipeline.Confirmation;
+using ServerlessBackOffice.Pipeline.Ports;
 using ServerlessBackOffice.Topology;
 
 namespace ServerlessBackOffice.Azure.Confirmation;
@@ -29,6 +30,8 @@ public static class ConfirmationStageRegistration
             sp.GetRequiredService<CosmosClient>().GetContainer(BackOfficeServices.CosmosDatabaseName(configuration), Entities.Containers.Trades.Name)));
         services.TryAddSingleton(_ => CutoffSchedule(configuration));
         services.TryAddSingleton<ConfirmationOutbox>();
+        // Shared by both handlers: what one wrote and published, the other may start from (decision 0075).
+        services.TryAddSingleton(_ => new WrittenDocuments<ConfirmationDocument>());
         services.TryAddSingleton<ConfirmationHandler>();
         services.TryAddSingleton<AffirmationHandler>();
         services.TryAddSingleton<AffirmationCutoffHandler>();

@@ -2,6 +2,7 @@ using Microsoft.Azure.Cosmos;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using ServerlessBackOffice.Pipeline.Ports;
 using ServerlessBackOffice.Pipeline.Settlement;
 using ServerlessBackOffice.Topology;
 
@@ -27,6 +28,8 @@ public static class SettlementStageRegistration
                 client.GetContainer(database, Entities.Containers.Trades.Name),
                 client.GetContainer(database, Entities.Containers.SettlementInstructions.Name));
         });
+        // Shared by both handlers: the instruction one issued, the other may start from (decision 0075).
+        services.TryAddSingleton(_ => new WrittenDocuments<SettlementInstructionDocument>());
         services.TryAddSingleton<SettlementInstructionHandler>();
         services.TryAddSingleton<CustodianStatusHandler>();
         return services;

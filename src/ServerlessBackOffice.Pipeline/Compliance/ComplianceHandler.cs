@@ -50,7 +50,7 @@ public sealed record ComplianceOutcome(ComplianceResult Result, IReadOnlyList<st
 /// <summary>
 /// The compliance stage: every captured or amended trade version is evaluated by every rule in force. Side effects, in order:
 /// (0) read the window — skipped on the first attempt, which starts from the window this instance last wrote (or an empty
-/// one, created) and trusts it only through the conditional write (<see cref="WindowMemory"/>); (1) flush a window's pending outbox; (2) one conditional write of the window (the trade applied, the new alerts in its
+/// one, created) and trusts it only through the conditional write (decision 0075); (1) flush a window's pending outbox; (2) one conditional write of the window (the trade applied, the new alerts in its
 /// outbox, the inbound id remembered); (3) per new alert: store it (create-once), archive it as a state record, publish
 /// ComplianceAlertRaised (message id = alert id) — unless the store holds another raise of the same breach, which stands; (4) clear the outbox — only when there were alerts, so a trade without
 /// alerts costs one Cosmos write; (5) archive the inbound message with its outcome (write-once, deterministic bytes).
@@ -67,7 +67,8 @@ public sealed partial class ComplianceHandler(
     TimeProvider clock,
     ILogger<ComplianceHandler> logger)
 {
-    private readonly WindowMemory _windows = new();
+    // The windows this instance wrote last (decision 0075); a day's windows are owners × instruments traded.
+    private readonly WrittenDocuments<ComplianceWindowDocument> _windows = new(16_384);
 
     /// <summary>How many times an evaluation is retried after losing a concurrency race before the message is retried.</summary>
     public const int MaxAttempts = 20;
@@ -111,7 +112,7 @@ public sealed partial class ComplianceHandler(
         for (var attempt = 0; attempt <= MaxAttempts; attempt++)
         {
             var assumed = attempt == 0;
-            var loaded = assumed ? _windows.Guess(trade.BeneficialOwner, trade.Isin) : await store.LoadWindowAsync(trade.BeneficialOwner, trade.Isin, cancellationToken);
+            var loaded = assumed ? GuessWindow(trade.BeneficialOwner, trade.Isin) : await store.LoadWindowAsync(trade.BeneficialOwner, trade.Isin, cancellationToken);
             if (assumed && (loaded.Document.Outbox.Count > 0 || loaded.Document.RecentInbound.Any(m => m.MessageId == inbound.MessageId)
                 || loaded.Document.Window.AppliedVersion(trade.TradeId) is { } known && known >= trade.Version))
             {
@@ -157,7 +158,7 @@ public sealed partial class ComplianceHandler(
             {
                 if (assumed)
                 {
-                    _windows.Forget(loaded);
+                    _windows.Forget(WindowKey(trade.BeneficialOwner, trade.Isin), loaded.ETag);
                     continue;
                 }
 
@@ -174,7 +175,7 @@ public sealed partial class ComplianceHandler(
 
             if (written.ETag is { } current)
             {
-                _windows.Remember(written.Document, current);
+                _windows.Remember(WindowKey(trade.BeneficialOwner, trade.Isin), written.Document, current);
             }
 
             var outcome = new ComplianceOutcome(ComplianceResult.Evaluated, alertIds, null, null);
@@ -185,6 +186,14 @@ public sealed partial class ComplianceHandler(
 
         throw new ComplianceConcurrencyException($"Trade {trade.TradeId}: {MaxAttempts} attempts lost a concurrency race on its window; the message will be retried.");
     }
+
+    private static string WindowKey(string beneficialOwner, string isin) => string.Concat(beneficialOwner, "\n", isin);
+
+    // The window this instance wrote last, or, when it wrote none, an empty one to create: a guess only its write can prove.
+    private LoadedComplianceWindow GuessWindow(string beneficialOwner, string isin) =>
+        _windows.TryGuess(WindowKey(beneficialOwner, isin), out var document, out var etag)
+            ? new LoadedComplianceWindow(document, etag)
+            : new LoadedComplianceWindow(ComplianceWindowDocument.Empty(beneficialOwner, isin), null);
 
     private Task BackOffAsync(int attempt, CancellationToken cancellationToken)
     {

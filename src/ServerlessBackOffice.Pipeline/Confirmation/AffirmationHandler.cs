@@ -12,7 +12,8 @@ namespace ServerlessBackOffice.Pipeline.Confirmation;
 /// The affirmation stage: one counterparty affirmation in, exactly one archived outcome. Side effects, in this order:
 /// <list type="number">
 /// <item>parse strictly; a bad body is archived with its reason and dead-lettered;</item>
-/// <item>read the trade's confirmation document (a point read); a redelivery of the message that made the last change re-publishes it and stops;</item>
+/// <item>read the trade's confirmation document (a point read, or the one this instance wrote last, trusted only through the
+/// write: decision 0075); a redelivery of the message that made the last change re-publishes it and stops;</item>
 /// <item>decide (<see cref="ConfirmationRules.ApplyAffirmation"/>); an outcome that changes nothing (duplicate, stale) is archived and completed;</item>
 /// <item>otherwise write state + TradeAffirmed/TradeMismatched + the inbound archive record in one conditional write, then archive and publish.</item>
 /// </list>
@@ -22,8 +23,11 @@ public sealed partial class AffirmationHandler(
     IReferenceDataSource referenceData,
     ConfirmationOutbox outbox,
     TimeProvider clock,
-    ILogger<AffirmationHandler> logger)
+    ILogger<AffirmationHandler> logger,
+    WrittenDocuments<ConfirmationDocument>? memory = null)
 {
+    private readonly WrittenDocuments<ConfirmationDocument> _memory = memory ?? new();
+
     /// <summary>Optimistic-concurrency retries before the message goes back to Service Bus.</summary>
     public const int MaximumWriteAttempts = 5;
 
@@ -41,9 +45,17 @@ public sealed partial class AffirmationHandler(
         }
 
         var tradeId = affirmation!.TradeId;
-        for (var attempt = 1; attempt <= MaximumWriteAttempts; attempt++)
+        // The first attempt starts from the confirmation document this instance wrote last, when it has one, without reading
+        // it; only its conditional write is trusted (decision 0075).
+        for (var attempt = 0; attempt <= MaximumWriteAttempts; attempt++)
         {
-            var document = await store.GetAsync(tradeId, cancellationToken);
+            var assumed = attempt == 0;
+            var document = assumed ? _memory.Guess(tradeId) : await store.GetAsync(tradeId, cancellationToken);
+            if (assumed && (document is null || document.RecentInboundMessageIds.Contains(inbound.MessageId, StringComparer.Ordinal)))
+            {
+                continue;
+            }
+
             if (document is not null && document.RecentInboundMessageIds.Contains(inbound.MessageId, StringComparer.Ordinal))
             {
                 await outbox.FlushAsync(document, null, cancellationToken);
@@ -57,6 +69,11 @@ public sealed partial class AffirmationHandler(
             var step = ConfirmationRules.ApplyAffirmation(current with { Outbox = [], PendingArchive = [] }, affirmation, inbound.MessageId, tolerance, now);
             if (!step.Changed)
             {
+                if (assumed)
+                {
+                    continue;
+                }
+
                 // Nothing to keep consistent with a write: archive the outcome first (write-once), then settle the message.
                 await outbox.WriteAsync(InboundRecord(inbound, now, step.Outcome, step.Reason, step.Description), cancellationToken);
                 LogOutcome(tradeId, inbound.MessageId, affirmation.AffirmationId, step.Outcome, step.Description);
@@ -72,7 +89,7 @@ public sealed partial class AffirmationHandler(
                 PendingArchive = [.. step.Next.PendingArchive, new PendingArchiveRecord(record.BusinessDate, record.Name, Encoding.UTF8.GetString(record.Content.Span), record.ContentType)],
             };
 
-            if (document is not null)
+            if (document is not null && !_memory.Flushed(tradeId, document.ETag))
             {
                 // An affirmation of version v proves the counterparty received the confirmation of v: no need to send it again.
                 var proven = ConfirmationRules.ConfirmationId(tradeId, affirmation.Version);
@@ -82,11 +99,17 @@ public sealed partial class AffirmationHandler(
             var written = await store.TryWriteAsync(next, document?.ETag, cancellationToken);
             if (!written.Written)
             {
+                if (assumed)
+                {
+                    _memory.Forget(tradeId, document!.ETag);
+                }
+
                 LogWriteConflict(tradeId, inbound.MessageId, attempt);
                 continue;
             }
 
             await outbox.FlushAsync(next, null, cancellationToken);
+            ConfirmationHandler.Remember(_memory, next, written.ETag);
             LogOutcome(tradeId, inbound.MessageId, affirmation.AffirmationId, step.Outcome, step.Description);
             return ConfirmationResult.Complete(step.Outcome, step.Description);
         }

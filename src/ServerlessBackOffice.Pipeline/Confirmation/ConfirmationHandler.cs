@@ -21,8 +21,11 @@ public sealed partial class ConfirmationHandler(
     ConfirmationOutbox outbox,
     TimeProvider clock,
     AffirmationCutoffSchedule cutoffs,
-    ILogger<ConfirmationHandler> logger)
+    ILogger<ConfirmationHandler> logger,
+    WrittenDocuments<ConfirmationDocument>? memory = null)
 {
+    private readonly WrittenDocuments<ConfirmationDocument> _memory = memory ?? new();
+
     /// <summary>Optimistic-concurrency retries before the message goes back to Service Bus.</summary>
     public const int MaximumWriteAttempts = 5;
 
@@ -99,7 +102,7 @@ public sealed partial class ConfirmationHandler(
                 return ConfirmationResult.Complete(step.Outcome, step.Description, step.Reason);
             }
 
-            if (document is not null)
+            if (document is not null && !_memory.Flushed(trade.TradeId, document.ETag))
             {
                 // The previous change's messages are replaced by this write: make sure they left first (decision 0060).
                 await outbox.FlushAsync(document, null, cancellationToken);
@@ -113,11 +116,24 @@ public sealed partial class ConfirmationHandler(
             }
 
             await outbox.FlushAsync(step.Next, null, cancellationToken);
+            Remember(_memory, step.Next, written.ETag);
             LogOutcome(trade.TradeId, inbound.MessageId, step.Outcome, step.Description, trade.CorrelationId);
             return ConfirmationResult.Complete(step.Outcome, step.Description);
         }
 
         throw new ConfirmationConcurrencyException($"Trade {trade.TradeId}: {MaximumWriteAttempts} confirmation writes lost a race; the message will be retried.");
+    }
+
+    /// <summary>
+    /// Remembers a written document whose outbox has left (decision 0075), without the outbox and archive records: a later
+    /// change starts from its state, and never publishes what it published.
+    /// </summary>
+    internal static void Remember(WrittenDocuments<ConfirmationDocument> memory, ConfirmationDocument written, string? etag)
+    {
+        if (etag is not null)
+        {
+            memory.Remember(written.TradeId, written with { ETag = etag, Outbox = [], PendingArchive = [] }, etag);
+        }
     }
 
     private ConfirmationResult DeadLettered(InboundMessage inbound, string reason, string description)

@@ -10,13 +10,21 @@ namespace ServerlessBackOffice.Pipeline.Settlement;
 /// <summary>
 /// The custodian status stage: one custodian-status-v1 report in, the instruction's state machine advanced (or the report kept
 /// in its history unchanged), and the trade events other stages need out. Side effects, in order: parse strictly (a bad body
-/// is dead-lettered with its reason); point-read the instruction (an unknown instruction is retried, then dead-lettered);
+/// is dead-lettered with its reason); point-read the instruction (or start from the one this instance wrote last, trusted
+/// only through the write: decision 0075; an unknown instruction is retried, then dead-lettered);
 /// re-publish the last change's outbox; apply (<see cref="SettlementLifecycle.Apply"/>); write state + history + outbox in one
 /// conditional write; publish. A report dated more than <see cref="MaximumReportedAhead"/> after the clock is dead-lettered
 /// before anything is read: applied, it would make every later genuine report of the instruction look stale.
 /// </summary>
-public sealed partial class CustodianStatusHandler(ISettlementStore store, IMessagePublisher publisher, TimeProvider clock, ILogger<CustodianStatusHandler> logger)
+public sealed partial class CustodianStatusHandler(
+    ISettlementStore store,
+    IMessagePublisher publisher,
+    TimeProvider clock,
+    ILogger<CustodianStatusHandler> logger,
+    WrittenDocuments<SettlementInstructionDocument>? memory = null)
 {
+    private readonly WrittenDocuments<SettlementInstructionDocument> _instructions = memory ?? new();
+
     /// <summary>
     /// How far after our clock a report may be dated. Custodians stamp reports with their own clocks, and a mislabelled time
     /// zone is off by at most 14 hours; a day covers both without letting a date from the far future through.
@@ -61,9 +69,17 @@ public sealed partial class CustodianStatusHandler(ISettlementStore store, IMess
             return SettlementResult.DeadLetter(ReportedInFutureReason, description);
         }
 
-        for (var attempt = 1; attempt <= MaximumWriteAttempts; attempt++)
+        // The first attempt starts from the instruction this instance wrote and published last, when it has it, without reading
+        // it; only its conditional write is trusted (decision 0075).
+        for (var attempt = 0; attempt <= MaximumWriteAttempts; attempt++)
         {
-            var document = await store.GetInstructionAsync(report.InstructionId, cancellationToken);
+            var assumed = attempt == 0;
+            var document = assumed ? _instructions.Guess(report.InstructionId) : await store.GetInstructionAsync(report.InstructionId, cancellationToken);
+            if (assumed && document?.Phase is not InstructionPhase.Live)
+            {
+                continue;
+            }
+
             if (document is null || document.Phase is InstructionPhase.Draft or InstructionPhase.Abandoned or InstructionPhase.Offset)
             {
                 var description = $"Status {report.StatusId} is for instruction {report.InstructionId}, which we have not issued.";
@@ -79,6 +95,11 @@ public sealed partial class CustodianStatusHandler(ISettlementStore store, IMess
             var (lifecycle, disposition) = document.Lifecycle.Apply(report);
             if (ReferenceEquals(lifecycle, document.Lifecycle))
             {
+                if (assumed)
+                {
+                    continue;
+                }
+
                 // A duplicate report: the last change's messages may not all have left.
                 await PublishAsync(document.Outbox, cancellationToken);
                 return Complete(document, report, SettlementOutcomes.StatusIgnored, disposition);
@@ -86,7 +107,7 @@ public sealed partial class CustodianStatusHandler(ISettlementStore store, IMess
 
             var outbox = disposition == StatusDisposition.Applied ? EventsFor(document, lifecycle, report) : (Outbox: document.Outbox, Trades: document.Trades);
             var next = document with { Lifecycle = lifecycle, Trades = outbox.Trades, Outbox = outbox.Outbox };
-            if (disposition == StatusDisposition.Applied)
+            if (disposition == StatusDisposition.Applied && !_instructions.Flushed(report.InstructionId, document.ETag))
             {
                 await PublishAsync(document.Outbox, cancellationToken);
             }
@@ -94,11 +115,21 @@ public sealed partial class CustodianStatusHandler(ISettlementStore store, IMess
             var written = await store.TryWriteInstructionAsync(next, document.ETag, cancellationToken);
             if (!written.Written)
             {
+                if (assumed)
+                {
+                    _instructions.Forget(report.InstructionId, document.ETag);
+                }
+
                 LogWriteConflict(report.InstructionId, inbound.MessageId, attempt);
                 continue;
             }
 
             await PublishAsync(next.Outbox, cancellationToken);
+            if (written.ETag is { } etag)
+            {
+                _instructions.Remember(report.InstructionId, next with { ETag = etag }, etag);
+            }
+
             return Complete(next, report, disposition == StatusDisposition.Applied ? SettlementOutcomes.StatusApplied : SettlementOutcomes.StatusIgnored, disposition);
         }
 

@@ -68,12 +68,16 @@ public sealed class InMemorySettlementStore(
         }
     }
 
+    /// <summary>How many instruction reads were asked for (decision 0075 skips some).</summary>
+    public int InstructionReads { get; private set; }
+
     /// <inheritdoc />
     public Task<SettlementInstructionDocument?> GetInstructionAsync(string instructionId, CancellationToken cancellationToken)
     {
         cancellationToken.ThrowIfCancellationRequested();
         lock (_gate)
         {
+            InstructionReads++;
             return Task.FromResult(_instructions.TryGetValue(instructionId, out var entry) ? entry.Document.Read(instructionCodec) : null);
         }
     }

@@ -23,8 +23,11 @@ public sealed partial class SettlementInstructionHandler(
     IReferenceDataSource referenceData,
     IMessagePublisher publisher,
     TimeProvider clock,
-    ILogger<SettlementInstructionHandler> logger)
+    ILogger<SettlementInstructionHandler> logger,
+    WrittenDocuments<SettlementInstructionDocument>? memory = null)
 {
+    private readonly WrittenDocuments<SettlementInstructionDocument> _instructions = memory ?? new();
+
     /// <summary>Optimistic-concurrency retries before the message goes back to Service Bus.</summary>
     public const int MaximumWriteAttempts = 5;
 
@@ -282,7 +285,7 @@ public sealed partial class SettlementInstructionHandler(
             return null;
         }
 
-        await FinishAsync(claimed with { ETag = claim.ETag }, cancellationToken);
+        await FinishAsync(claimed with { ETag = claim.ETag }, cancellationToken, instructionIsNew: true);
         return SettlementResult.Complete(SettlementOutcomes.Instructed, $"Trade {tradeId} v{trade.Version} instructed as {instruction.InstructionId}.");
     }
 
@@ -491,7 +494,7 @@ public sealed partial class SettlementInstructionHandler(
     /// Finishes what a trade document's last change started: re-publishes its outbox and, for a gross instruction, makes sure
     /// the instruction document exists and its messages left (repairing a crash between the two writes).
     /// </summary>
-    private async Task FinishAsync(TradeSettlementDocument document, CancellationToken cancellationToken)
+    private async Task FinishAsync(TradeSettlementDocument document, CancellationToken cancellationToken, bool instructionIsNew = false)
     {
         await PublishAsync(document.Outbox, cancellationToken);
         if (document.Status != TradeSettlementStatus.Instructed || document.InstructionId is not { } instructionId || document.Trade is null)
@@ -499,7 +502,10 @@ public sealed partial class SettlementInstructionHandler(
             return;
         }
 
-        var instruction = await store.GetInstructionAsync(instructionId, cancellationToken);
+        // Right after the claim that named it, the instruction does not exist yet: create it without reading (a create fails
+        // on an existing one, which is then read: decision 0075).
+        var instruction = instructionIsNew ? null : await store.GetInstructionAsync(instructionId, cancellationToken);
+        string? etag = instruction?.ETag;
         if (instruction is null)
         {
             var snapshot = await referenceData.GetCurrentAsync(cancellationToken);
@@ -513,11 +519,16 @@ public sealed partial class SettlementInstructionHandler(
             issued = issued with { Outbox = [SettlementRules.InstructionMessage(issued), .. SettlementRules.TradeEvents(issued, SettlementEventTypes.InstructionIssued, issued.InstructionId)] };
             var written = await store.TryWriteInstructionAsync(issued, null, cancellationToken);
             instruction = written.Written ? issued : await store.GetInstructionAsync(instructionId, cancellationToken);
+            etag = written.Written ? written.ETag : instruction?.ETag;
         }
 
-        if (instruction is not null)
+        if (instruction is not null && !_instructions.Flushed(instructionId, etag))
         {
             await PublishAsync(instruction.Outbox, cancellationToken);
+            if (etag is not null)
+            {
+                _instructions.Remember(instructionId, instruction with { ETag = etag }, etag);
+            }
         }
     }
 

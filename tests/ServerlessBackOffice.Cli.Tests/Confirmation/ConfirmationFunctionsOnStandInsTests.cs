@@ -164,13 +164,14 @@ public sealed class ConfirmationFunctionsOnStandInsTests
 
         private sealed class Store(FailOnce owner, IConfirmationStore inner) : IConfirmationStore
         {
+            // The trade's first request fails, whichever it is (a first event creates without reading: decision 0075).
             public Task<ConfirmationDocument?> GetAsync(string id, CancellationToken cancellationToken) =>
-                id == owner._tradeId && Interlocked.CompareExchange(ref owner._failed, 1, 0) == 0
-                    ? throw new TimeoutException("Cosmos did not answer")
-                    : inner.GetAsync(id, cancellationToken);
+                FailsNow(id) ? throw new TimeoutException("Cosmos did not answer") : inner.GetAsync(id, cancellationToken);
 
             public Task<StoreWriteResult> TryWriteAsync(ConfirmationDocument document, string? expectedETag, CancellationToken cancellationToken) =>
-                inner.TryWriteAsync(document, expectedETag, cancellationToken);
+                FailsNow(document.TradeId) ? throw new TimeoutException("Cosmos did not answer") : inner.TryWriteAsync(document, expectedETag, cancellationToken);
+
+            private bool FailsNow(string id) => id == owner._tradeId && Interlocked.CompareExchange(ref owner._failed, 1, 0) == 0;
 
             public IAsyncEnumerable<ConfirmationDocument> DueForCutoffAsync(DateTimeOffset at, CancellationToken cancellationToken) =>
                 inner.DueForCutoffAsync(at, cancellationToken);

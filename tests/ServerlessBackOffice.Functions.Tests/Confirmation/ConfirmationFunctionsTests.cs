@@ -79,6 +79,7 @@ public sealed class ConfirmationFunctionsTests
     {
         var store = new Mock<IConfirmationStore>(MockBehavior.Strict);
         store.Setup(s => s.GetAsync("T-1", It.IsAny<CancellationToken>())).ThrowsAsync(new TimeoutException("Cosmos timed out"));
+        store.Setup(s => s.TryWriteAsync(It.IsAny<ConfirmationDocument>(), It.IsAny<string?>(), It.IsAny<CancellationToken>())).ThrowsAsync(new TimeoutException("Cosmos timed out"));
         var actions = new Mock<ServiceBusMessageActions>(MockBehavior.Strict);
 
         await Assert.ThrowsAsync<TimeoutException>(() => ConfirmationFunction(store.Object).RunAsync(

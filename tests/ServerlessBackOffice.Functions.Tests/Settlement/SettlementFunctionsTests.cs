@@ -23,8 +23,17 @@ public sealed class SettlementFunctionsTests
     private readonly FakeTimeProvider _clock = new(new DateTimeOffset(2026, 11, 24, 21, 0, 0, TimeSpan.Zero));
 
     private SettlementInstructionHandler Handler() => new(
-        _store, new Mock<ITradeStore>(MockBehavior.Strict).Object, new InMemoryReferenceDataSource(ReferenceDataJson.LoadEmbedded()), _bus, _clock,
+        _store, NoCapturedTrades().Object, new InMemoryReferenceDataSource(ReferenceDataJson.LoadEmbedded()), _bus, _clock,
         NullLogger<SettlementInstructionHandler>.Instance);
+
+    // The trades come with their events here, so capture's store holds none. An affirmation first guesses that the trade has no
+    // settlement document (decision 0075) and looks for capture's; finding none, it reads the settlement document instead.
+    private static Mock<ITradeStore> NoCapturedTrades()
+    {
+        var trades = new Mock<ITradeStore>(MockBehavior.Strict);
+        trades.Setup(t => t.GetAsync(It.IsAny<string>(), It.IsAny<CancellationToken>())).ReturnsAsync((TradeDocument?)null);
+        return trades;
+    }
 
     private SettlementInstructionFunction InstructionFunction() => new(Handler(), NullLogger<SettlementInstructionFunction>.Instance);
 

@@ -46,8 +46,10 @@ public sealed class CosmosSettlementStoreTests(CosmosStandInFixture fixture) : I
     {
         var referenceData = new InMemoryReferenceDataSource(ReferenceDataJson.LoadEmbedded());
         var clock = new FakeTimeProvider(new DateTimeOffset(2026, 11, 24, 21, 0, 0, TimeSpan.Zero));
-        // Trades arrive with their amendment here, so the trade store is never read.
+        // Trades arrive with their amendment here, so capture's store holds none: an affirmation that first guesses the trade has
+        // no settlement document (decision 0075) finds no captured trade either, and reads the settlement document instead.
         var tradeStore = new Mock<ITradeStore>(MockBehavior.Strict);
+        tradeStore.Setup(t => t.GetAsync(It.IsAny<string>(), It.IsAny<CancellationToken>())).ReturnsAsync((TradeDocument?)null);
         return (new SettlementInstructionHandler(store, tradeStore.Object, referenceData, _bus, clock, NullLogger<SettlementInstructionHandler>.Instance),
             new CustodianStatusHandler(store, _bus, clock, NullLogger<CustodianStatusHandler>.Instance));
     }

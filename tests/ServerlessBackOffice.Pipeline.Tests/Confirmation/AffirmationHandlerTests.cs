@@ -48,6 +48,39 @@ public sealed class AffirmationHandlerTests
     }
 
     [Fact]
+    public async Task Affirmation_StartsFromTheConfirmationThisInstanceWrote_WithoutARead()
+    {
+        var trade = ConfirmationSamples.TradeEvent();
+        await _stage.Deliver(trade);
+
+        var result = await _stage.Deliver(ConfirmationSamples.AffirmationOf(trade));
+
+        // Decision 0075: the confirmation was created without a read and the affirmation starts from it; nothing published
+        // twice (the confirmation is not sent again before the affirmation's write).
+        Assert.Equal(ConfirmationRules.Outcomes.Affirmed, result.Outcome);
+        Assert.Equal((0, 2), (_stage.Store.Reads, _stage.Store.Writes));
+        Assert.Equal(_stage.Bus.Delivered.Count, _stage.Bus.Published.Count);
+    }
+
+    [Fact]
+    public async Task Affirmation_WhenAnotherInstanceChangedTheDocument_ReadsItAndAffirmsOnTopOfIt()
+    {
+        var trade = ConfirmationSamples.TradeEvent();
+        await _stage.Deliver(trade);
+        var stored = await _stage.DocumentAsync();
+        var moved = await _stage.Store.TryWriteAsync(stored with { Notes = [.. stored.Notes, "written by another instance"] }, stored.ETag, ConfirmationStageHarness.Ct);
+        Assert.True(moved.Written);
+
+        var result = await _stage.Deliver(ConfirmationSamples.AffirmationOf(trade));
+
+        Assert.Equal(ConfirmationRules.Outcomes.Affirmed, result.Outcome);
+        var document = await _stage.DocumentAsync();
+        Assert.Equal(ConfirmationStatus.Affirmed, document.Status);
+        Assert.Contains("written by another instance", document.Notes);
+        Assert.Single(_stage.Events(ConfirmationRules.TradeAffirmed));
+    }
+
+    [Fact]
     public async Task PriceWithinTheCounterpartysTolerance_Affirms()
     {
         // Goldman Sachs International tolerates 1 basis point on price: 0.023 on 230.10.

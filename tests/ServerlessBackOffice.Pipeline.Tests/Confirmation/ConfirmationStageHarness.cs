@@ -22,12 +22,15 @@ internal sealed class ConfirmationStageHarness
         var publisher = new ArchivingMessagePublisher(Inner, Archive, Clock);
         var outbox = new ConfirmationOutbox(publisher, Archive, NullLogger<ConfirmationOutbox>.Instance);
         var referenceData = new InMemoryReferenceDataSource(SampleData.ReferenceData);
-        Confirmation = new ConfirmationHandler(Store, referenceData, outbox, Clock, AffirmationCutoffSchedule.Default, NullLogger<ConfirmationHandler>.Instance);
-        Affirmation = new AffirmationHandler(Store, referenceData, outbox, Clock, NullLogger<AffirmationHandler>.Instance);
+        Confirmation = new ConfirmationHandler(Store, referenceData, outbox, Clock, AffirmationCutoffSchedule.Default, NullLogger<ConfirmationHandler>.Instance, Memory);
+        Affirmation = new AffirmationHandler(Store, referenceData, outbox, Clock, NullLogger<AffirmationHandler>.Instance, Memory);
         Cutoff = new AffirmationCutoffHandler(Store, outbox, Clock, NullLogger<AffirmationCutoffHandler>.Instance);
     }
 
     public InMemoryConfirmationStore Store { get; } = new();
+
+    /// <summary>What the two handlers wrote and published, shared as in the function app (decision 0075).</summary>
+    public WrittenDocuments<ConfirmationDocument> Memory { get; } = new();
 
     public InMemoryMessagePublisher Bus { get; } = new();
 

@@ -7,6 +7,7 @@ using ServerlessBackOffice.Domain.Ledger;
 using ServerlessBackOffice.Domain.Settlement;
 using ServerlessBackOffice.Pipeline.Capture;
 using ServerlessBackOffice.Pipeline.Ledger;
+using ServerlessBackOffice.Pipeline.Ports;
 using ServerlessBackOffice.Pipeline.Settlement;
 using static ServerlessBackOffice.Pipeline.Tests.Settlement.SettlementStageHarness;
 
@@ -41,6 +42,38 @@ public sealed class CustodianStatusHandlerTests
         var document = (await h.Store.GetInstructionAsync(i.InstructionId, Ct))!;
         Assert.Equal(SettlementStatus.Settled, document.Lifecycle.Status);
         Assert.Equal(3, document.Lifecycle.History.Count);
+    }
+
+    [Fact]
+    public async Task Statuses_StartFromTheInstructionThisInstanceWrote_AndPublishNothingTwice()
+    {
+        var (h, i) = await InstructedAsync();
+
+        await h.StatusAsync(i.InstructionId, "S-1", "Matched", 0);
+        await h.StatusAsync(i.InstructionId, "S-2", "Settled", 1, "100", i.SettlementAmount);
+
+        // Decision 0075: no instruction read at all (the issue created it without one), and what was published once — the
+        // instruction, the match — is not published again before the next change.
+        Assert.Equal(0, h.InMemory.InstructionReads);
+        Assert.Equal(h.Bus.Delivered.Count, h.Bus.Published.Count);
+        Assert.Equal(SettlementStatus.Settled, (await h.Store.GetInstructionAsync(i.InstructionId, Ct))!.Lifecycle.Status);
+    }
+
+    [Fact]
+    public async Task Statuses_WhenAnotherInstanceChangedTheInstruction_ReadItAndApplyOnTopOfIt()
+    {
+        var (h, i) = await InstructedAsync();
+        var another = new CustodianStatusHandler(h.Store, h.Bus, h.Capture.Clock, NullLogger<CustodianStatusHandler>.Instance);
+        await another.HandleAsync(new InboundMessage("S-1", Encoding.UTF8.GetBytes(StatusJson(i.InstructionId, "S-1", "Matched", 0)), 1), Ct);
+
+        var result = await h.StatusAsync(i.InstructionId, "S-2", "Settled", 1, "100", i.SettlementAmount);
+
+        Assert.Equal(SettlementOutcomes.StatusApplied, result.Outcome);
+        var document = (await h.Store.GetInstructionAsync(i.InstructionId, Ct))!;
+        Assert.Equal(SettlementStatus.Settled, document.Lifecycle.Status);
+        Assert.Equal(["S-1", "S-2"], document.Lifecycle.History.Select(e => e.Report.StatusId));
+        Assert.Single(h.Events(SettlementEventTypes.SettlementMatched));
+        Assert.Single(h.Events(SettlementEventTypes.TradeSettled));
     }
 
     [Fact]

@@ -24,8 +24,8 @@ internal sealed class SettlementStageHarness
     {
         Store = store ?? InMemory;
         var referenceData = new InMemoryReferenceDataSource(SampleData.ReferenceData);
-        Instructions = new SettlementInstructionHandler(Store, Capture.Trades, referenceData, Bus, Capture.Clock, NullLogger<SettlementInstructionHandler>.Instance);
-        Statuses = new CustodianStatusHandler(Store, Bus, Capture.Clock, NullLogger<CustodianStatusHandler>.Instance);
+        Instructions = new SettlementInstructionHandler(Store, Capture.Trades, referenceData, Bus, Capture.Clock, NullLogger<SettlementInstructionHandler>.Instance, Memory);
+        Statuses = new CustodianStatusHandler(Store, Bus, Capture.Clock, NullLogger<CustodianStatusHandler>.Instance, Memory);
     }
 
     public InMemoryCapture Capture { get; } = new();
@@ -35,6 +35,9 @@ internal sealed class SettlementStageHarness
     public ISettlementStore Store { get; }
 
     public InMemoryMessagePublisher Bus { get; } = new();
+
+    /// <summary>The instructions the two handlers wrote and published, shared as in the function app (decision 0075).</summary>
+    public WrittenDocuments<SettlementInstructionDocument> Memory { get; } = new();
 
     public SettlementInstructionHandler Instructions { get; }
 

@@ -1,0 +1,86 @@
+using System.Collections.Concurrent;
+
+namespace ServerlessBackOffice.Pipeline.Ports;
+
+/// <summary>
+/// Documents this instance wrote and whose outbox it then finished publishing, by key, with the ETag the store returned
+/// (decision 0075). Two uses, both proven by the store rather than trusted:
+/// <list type="bullet">
+/// <item>a <b>guess</b>: the next message of the document may start from it without a point read; only its conditional
+/// write (If-Match on the remembered ETag) is trusted, and a 412 means the document moved on — forget it, read, decide again;</item>
+/// <item>a <b>flushed outbox</b>: a document read back with the remembered ETag is the one whose outbox already left, so the
+/// "publish the last change again before deciding" step (decisions 0010, 0060, 0065) can be skipped — every publication of
+/// it was acknowledged by Service Bus and every archive record written.</item>
+/// </list>
+/// Process-local and bounded (cleared when full): losing it costs a read or a repeated publication, never a change.
+/// </summary>
+/// <typeparam name="T">The document type.</typeparam>
+public sealed class WrittenDocuments<T>
+    where T : class
+{
+    /// <summary>Documents remembered before the memory starts again.</summary>
+    public const int DefaultCapacity = 8_192;
+
+    private readonly ConcurrentDictionary<string, Entry> _entries = new(StringComparer.Ordinal);
+    private readonly int _capacity;
+
+    /// <summary>Creates a memory of at most <see cref="DefaultCapacity"/> documents.</summary>
+    public WrittenDocuments()
+        : this(DefaultCapacity)
+    {
+    }
+
+    /// <summary>Creates a memory of at most <paramref name="capacity"/> documents.</summary>
+    public WrittenDocuments(int capacity)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(capacity, 1);
+        _capacity = capacity;
+    }
+
+    /// <summary>How many documents are remembered.</summary>
+    public int Count => _entries.Count;
+
+    /// <summary>Remembers a document written with <paramref name="etag"/> whose outbox has been published in full.</summary>
+    public void Remember(string key, T document, string etag)
+    {
+        ArgumentNullException.ThrowIfNull(key);
+        ArgumentNullException.ThrowIfNull(document);
+        ArgumentNullException.ThrowIfNull(etag);
+        if (_entries.Count >= _capacity)
+        {
+            _entries.Clear();
+        }
+
+        _entries[key] = new Entry(document, etag);
+    }
+
+    /// <summary>The document last remembered under <paramref name="key"/>, or null.</summary>
+    public T? Guess(string key) => _entries.TryGetValue(key, out var entry) ? entry.Document : null;
+
+    /// <summary>The document last remembered under <paramref name="key"/> with its ETag (for documents that do not carry it).</summary>
+    public bool TryGuess(string key, [System.Diagnostics.CodeAnalysis.NotNullWhen(true)] out T? document, [System.Diagnostics.CodeAnalysis.NotNullWhen(true)] out string? etag)
+    {
+        if (_entries.TryGetValue(key, out var entry))
+        {
+            (document, etag) = (entry.Document, entry.ETag);
+            return true;
+        }
+
+        (document, etag) = (null, null);
+        return false;
+    }
+
+    /// <summary>True when the document stored with <paramref name="etag"/> is one this instance wrote and finished publishing.</summary>
+    public bool Flushed(string key, string? etag) => etag is not null && _entries.TryGetValue(key, out var entry) && entry.ETag == etag;
+
+    /// <summary>Forgets the document remembered with <paramref name="etag"/> (a write proved it old); a newer one stays.</summary>
+    public void Forget(string key, string? etag)
+    {
+        if (etag is not null && _entries.TryGetValue(key, out var entry) && entry.ETag == etag)
+        {
+            _entries.TryRemove(new KeyValuePair<string, Entry>(key, entry));
+        }
+    }
+
+    private sealed record Entry(T Document, string ETag);
+}
