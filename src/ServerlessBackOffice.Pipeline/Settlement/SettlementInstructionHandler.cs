@@ -602,6 +602,11 @@ public sealed partial class SettlementInstructionHandler(
         }
 
         await PublishAsync(live.Outbox, cancellationToken);
+        if (written.ETag is { } etag)
+        {
+            _instructions.Remember(live.InstructionId, live with { ETag = etag }, etag);
+        }
+
         return true;
     }
 

@@ -180,6 +180,9 @@ public sealed class CustodianStatusHandlerTests
         Assert.Equal(("50", "150"), (partial["T-1"], partial["T-2"]));
         var settled = h.Events(SettlementEventTypes.TradeSettled).ToDictionary(e => e.TradeId, e => e.CumulativeQuantity);
         Assert.Equal(("100", "300"), (settled["T-1"], settled["T-2"]));
+
+        // The statuses started from the instruction the netting run issued (decision 0075): no read of it.
+        Assert.Equal(0, h.InMemory.InstructionReads);
     }
 
     [Fact]
