@@ -108,8 +108,9 @@ public sealed partial class AffirmationHandler(
                 continue;
             }
 
+            ConfirmationHandler.Written(_memory, next, written.ETag);
             await outbox.FlushAsync(next, null, cancellationToken);
-            ConfirmationHandler.Remember(_memory, next, written.ETag);
+            ConfirmationHandler.Published(_memory, next, written.ETag);
             LogOutcome(tradeId, inbound.MessageId, affirmation.AffirmationId, step.Outcome, step.Description);
             return ConfirmationResult.Complete(step.Outcome, step.Description);
         }

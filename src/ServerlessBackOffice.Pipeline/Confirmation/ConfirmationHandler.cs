@@ -115,8 +115,9 @@ public sealed partial class ConfirmationHandler(
                 continue;
             }
 
+            Written(_memory, step.Next, written.ETag);
             await outbox.FlushAsync(step.Next, null, cancellationToken);
-            Remember(_memory, step.Next, written.ETag);
+            Published(_memory, step.Next, written.ETag);
             LogOutcome(trade.TradeId, inbound.MessageId, step.Outcome, step.Description, trade.CorrelationId);
             return ConfirmationResult.Complete(step.Outcome, step.Description);
         }
@@ -125,14 +126,23 @@ public sealed partial class ConfirmationHandler(
     }
 
     /// <summary>
-    /// Remembers a written document whose outbox has left (decision 0075), without the outbox and archive records: a later
-    /// change starts from its state, and never publishes what it published.
+    /// Remembers a document just written (decision 0075), without its outbox and archive records: a later change starts from
+    /// its state, and never publishes what it published (<see cref="Published"/>).
     /// </summary>
-    internal static void Remember(WrittenDocuments<ConfirmationDocument> memory, ConfirmationDocument written, string? etag)
+    internal static void Written(WrittenDocuments<ConfirmationDocument> memory, ConfirmationDocument written, string? etag)
     {
         if (etag is not null)
         {
-            memory.Remember(written.TradeId, written with { ETag = etag, Outbox = [], PendingArchive = [] }, etag);
+            memory.Written(written.TradeId, written with { ETag = etag, Outbox = [], PendingArchive = [] }, etag);
+        }
+    }
+
+    /// <summary>Records that the outbox and archive records of the document written with <paramref name="etag"/> left.</summary>
+    internal static void Published(WrittenDocuments<ConfirmationDocument> memory, ConfirmationDocument written, string? etag)
+    {
+        if (etag is not null)
+        {
+            memory.Published(written.TradeId, etag);
         }
     }
 

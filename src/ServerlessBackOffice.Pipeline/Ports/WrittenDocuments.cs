@@ -3,23 +3,25 @@ using System.Collections.Concurrent;
 namespace ServerlessBackOffice.Pipeline.Ports;
 
 /// <summary>
-/// Documents this instance wrote and whose outbox it then finished publishing, by key, with the ETag the store returned
+/// Documents this instance wrote, by key, with the ETag the store returned, and whether their outbox has been published since
 /// (decision 0075). Two uses, both proven by the store rather than trusted:
 /// <list type="bullet">
 /// <item>a <b>guess</b>: the next message of the document may start from it without a point read; only its conditional
 /// write (If-Match on the remembered ETag) is trusted, and a 412 means the document moved on — forget it, read, decide again;</item>
-/// <item>a <b>flushed outbox</b>: a document read back with the remembered ETag is the one whose outbox already left, so the
-/// "publish the last change again before deciding" step (decisions 0010, 0060, 0065) can be skipped — every publication of
-/// it was acknowledged by Service Bus and every archive record written.</item>
+/// <item>a <b>published outbox</b>: a document read back (or guessed) with an ETag whose outbox this instance finished
+/// publishing is one whose "publish the last change again before deciding" step (decisions 0010, 0060, 0065) can be skipped —
+/// every publication of it was acknowledged by Service Bus and every archive record written.</item>
 /// </list>
-/// Process-local and bounded (cleared when full): losing it costs a read or a repeated publication, never a change.
+/// A document is remembered right after its write (<see cref="Written"/>), so a reply that overtakes the rest of the
+/// publication (a custodian answering the instruction before its events left) can already start from it; it counts as
+/// published only after <see cref="Published"/>. Process-local and bounded (cleared when full): losing it costs a read or a
+/// repeated publication, never a change.
 /// </summary>
-/// <typeparam name="T">The document type.</typeparam>
 public sealed class WrittenDocuments<T>
     where T : class
 {
     /// <summary>Documents remembered before the memory starts again.</summary>
-    public const int DefaultCapacity = 8_192;
+    public const int DefaultCapacity = 16_384;
 
     private readonly ConcurrentDictionary<string, Entry> _entries = new(StringComparer.Ordinal);
     private readonly int _capacity;
@@ -40,8 +42,8 @@ public sealed class WrittenDocuments<T>
     /// <summary>How many documents are remembered.</summary>
     public int Count => _entries.Count;
 
-    /// <summary>Remembers a document written with <paramref name="etag"/> whose outbox has been published in full.</summary>
-    public void Remember(string key, T document, string etag)
+    /// <summary>Remembers a document just written with <paramref name="etag"/>; its outbox has not been published yet.</summary>
+    public void Written(string key, T document, string etag)
     {
         ArgumentNullException.ThrowIfNull(key);
         ArgumentNullException.ThrowIfNull(document);
@@ -51,7 +53,24 @@ public sealed class WrittenDocuments<T>
             _entries.Clear();
         }
 
-        _entries[key] = new Entry(document, etag);
+        _entries[key] = new Entry(document, etag, false);
+    }
+
+    /// <summary>Records that the outbox of the document written with <paramref name="etag"/> was published in full.</summary>
+    public void Published(string key, string etag)
+    {
+        ArgumentNullException.ThrowIfNull(key);
+        if (_entries.TryGetValue(key, out var entry) && entry.ETag == etag && !entry.Published)
+        {
+            _entries.TryUpdate(key, entry with { Published = true }, entry);
+        }
+    }
+
+    /// <summary>Remembers a document written with <paramref name="etag"/> whose outbox has been published in full.</summary>
+    public void Remember(string key, T document, string etag)
+    {
+        Written(key, document, etag);
+        Published(key, etag);
     }
 
     /// <summary>The document last remembered under <paramref name="key"/>, or null.</summary>
@@ -71,7 +90,7 @@ public sealed class WrittenDocuments<T>
     }
 
     /// <summary>True when the document stored with <paramref name="etag"/> is one this instance wrote and finished publishing.</summary>
-    public bool Flushed(string key, string? etag) => etag is not null && _entries.TryGetValue(key, out var entry) && entry.ETag == etag;
+    public bool Flushed(string key, string? etag) => etag is not null && _entries.TryGetValue(key, out var entry) && entry.ETag == etag && entry.Published;
 
     /// <summary>Forgets the document remembered with <paramref name="etag"/> (a write proved it old); a newer one stays.</summary>
     public void Forget(string key, string? etag)
@@ -82,5 +101,5 @@ public sealed class WrittenDocuments<T>
         }
     }
 
-    private sealed record Entry(T Document, string ETag);
+    private sealed record Entry(T Document, string ETag, bool Published);
 }

@@ -124,10 +124,15 @@ public sealed partial class CustodianStatusHandler(
                 continue;
             }
 
-            await PublishAsync(next.Outbox, cancellationToken);
             if (written.ETag is { } etag)
             {
-                _instructions.Remember(report.InstructionId, next with { ETag = etag }, etag);
+                _instructions.Written(report.InstructionId, next with { ETag = etag }, etag);
+            }
+
+            await PublishAsync(next.Outbox, cancellationToken);
+            if (written.ETag is { } published)
+            {
+                _instructions.Published(report.InstructionId, published);
             }
 
             return Complete(next, report, disposition == StatusDisposition.Applied ? SettlementOutcomes.StatusApplied : SettlementOutcomes.StatusIgnored, disposition);

@@ -520,6 +520,11 @@ public sealed partial class SettlementInstructionHandler(
             var written = await store.TryWriteInstructionAsync(issued, null, cancellationToken);
             instruction = written.Written ? issued : await store.GetInstructionAsync(instructionId, cancellationToken);
             etag = written.Written ? written.ETag : instruction?.ETag;
+            if (written.Written && etag is not null)
+            {
+                // Before publishing: the custodian's answer to the instruction may arrive while its events are still leaving.
+                _instructions.Written(instructionId, issued with { ETag = etag }, etag);
+            }
         }
 
         if (instruction is not null && !_instructions.Flushed(instructionId, etag))
@@ -601,10 +606,15 @@ public sealed partial class SettlementInstructionHandler(
             return false;
         }
 
-        await PublishAsync(live.Outbox, cancellationToken);
         if (written.ETag is { } etag)
         {
-            _instructions.Remember(live.InstructionId, live with { ETag = etag }, etag);
+            _instructions.Written(live.InstructionId, live with { ETag = etag }, etag);
+        }
+
+        await PublishAsync(live.Outbox, cancellationToken);
+        if (written.ETag is { } published)
+        {
+            _instructions.Published(live.InstructionId, published);
         }
 
         return true;

@@ -36,6 +36,26 @@ public sealed class WrittenDocumentsTests
     }
 
     [Fact]
+    public void AWrittenDocument_IsAGuessAtOnce_ButItsOutboxCountsAsPublishedOnlyWhenSaidSo()
+    {
+        var memory = new WrittenDocuments<Doc>();
+        memory.Written("a", new Doc("v1"), "e1");
+
+        Assert.Equal(new Doc("v1"), memory.Guess("a"));
+        Assert.False(memory.Flushed("a", "e1"));
+
+        memory.Published("a", "e0");
+        Assert.False(memory.Flushed("a", "e1"));
+        memory.Published("a", "e1");
+        Assert.True(memory.Flushed("a", "e1"));
+
+        // A newer write starts unpublished again; a late "published" for the older one changes nothing.
+        memory.Written("a", new Doc("v2"), "e2");
+        memory.Published("a", "e1");
+        Assert.False(memory.Flushed("a", "e2"));
+    }
+
+    [Fact]
     public void Forget_RemovesTheGuessAWriteProvedOld_ButNotANewerOne()
     {
         var memory = new WrittenDocuments<Doc>();
