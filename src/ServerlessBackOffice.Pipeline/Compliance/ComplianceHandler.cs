@@ -175,7 +175,7 @@ public sealed partial class ComplianceHandler(
 
             if (written.ETag is { } current)
             {
-                _windows.Remember(WindowKey(trade.BeneficialOwner, trade.Isin), written.Document, current);
+                _windows.Remember(WindowKey(trade.BeneficialOwner, trade.Isin), written.Document, current, ArchiveRecordNames.DayOf(now));
             }
 
             var outcome = new ComplianceOutcome(ComplianceResult.Evaluated, alertIds, null, null);

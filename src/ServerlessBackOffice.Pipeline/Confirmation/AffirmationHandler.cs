@@ -89,7 +89,7 @@ public sealed partial class AffirmationHandler(
                 PendingArchive = [.. step.Next.PendingArchive, new PendingArchiveRecord(record.BusinessDate, record.Name, Encoding.UTF8.GetString(record.Content.Span), record.ContentType)],
             };
 
-            if (document is not null && !_memory.Flushed(tradeId, document.ETag))
+            if (document is not null && !_memory.Flushed(tradeId, document.ETag, ArchiveRecordNames.DayOf(now)))
             {
                 // An affirmation of version v proves the counterparty received the confirmation of v: no need to send it again.
                 var proven = ConfirmationRules.ConfirmationId(tradeId, affirmation.Version);
@@ -108,9 +108,9 @@ public sealed partial class AffirmationHandler(
                 continue;
             }
 
-            ConfirmationHandler.Written(_memory, next, written.ETag);
+            ConfirmationHandler.Written(_memory, next, written.ETag, ArchiveRecordNames.DayOf(now));
             await outbox.FlushAsync(next, null, cancellationToken);
-            ConfirmationHandler.Published(_memory, next, written.ETag);
+            ConfirmationHandler.Published(_memory, next, written.ETag, ArchiveRecordNames.DayOf(clock.GetUtcNow()));
             LogOutcome(tradeId, inbound.MessageId, affirmation.AffirmationId, step.Outcome, step.Description);
             return ConfirmationResult.Complete(step.Outcome, step.Description);
         }

@@ -2,6 +2,7 @@ using System.Text.Json;
 using Microsoft.Extensions.Logging;
 using ServerlessBackOffice.Domain.Capture;
 using ServerlessBackOffice.Domain.Confirmation;
+using ServerlessBackOffice.Pipeline.Archive;
 using ServerlessBackOffice.Pipeline.Capture;
 using ServerlessBackOffice.Pipeline.Ports;
 
@@ -102,7 +103,7 @@ public sealed partial class ConfirmationHandler(
                 return ConfirmationResult.Complete(step.Outcome, step.Description, step.Reason);
             }
 
-            if (document is not null && !_memory.Flushed(trade.TradeId, document.ETag))
+            if (document is not null && !_memory.Flushed(trade.TradeId, document.ETag, ArchiveRecordNames.DayOf(now)))
             {
                 // The previous change's messages are replaced by this write: make sure they left first (decision 0060).
                 await outbox.FlushAsync(document, null, cancellationToken);
@@ -115,9 +116,9 @@ public sealed partial class ConfirmationHandler(
                 continue;
             }
 
-            Written(_memory, step.Next, written.ETag);
+            Written(_memory, step.Next, written.ETag, ArchiveRecordNames.DayOf(now));
             await outbox.FlushAsync(step.Next, null, cancellationToken);
-            Published(_memory, step.Next, written.ETag);
+            Published(_memory, step.Next, written.ETag, ArchiveRecordNames.DayOf(clock.GetUtcNow()));
             LogOutcome(trade.TradeId, inbound.MessageId, step.Outcome, step.Description, trade.CorrelationId);
             return ConfirmationResult.Complete(step.Outcome, step.Description);
         }
@@ -129,20 +130,20 @@ public sealed partial class ConfirmationHandler(
     /// Remembers a document just written (decision 0075), without its outbox and archive records: a later change starts from
     /// its state, and never publishes what it published (<see cref="Published"/>).
     /// </summary>
-    internal static void Written(WrittenDocuments<ConfirmationDocument> memory, ConfirmationDocument written, string? etag)
+    internal static void Written(WrittenDocuments<ConfirmationDocument> memory, ConfirmationDocument written, string? etag, DateOnly day)
     {
         if (etag is not null)
         {
-            memory.Written(written.TradeId, written with { ETag = etag, Outbox = [], PendingArchive = [] }, etag);
+            memory.Written(written.TradeId, written with { ETag = etag, Outbox = [], PendingArchive = [] }, etag, day);
         }
     }
 
     /// <summary>Records that the outbox and archive records of the document written with <paramref name="etag"/> left.</summary>
-    internal static void Published(WrittenDocuments<ConfirmationDocument> memory, ConfirmationDocument written, string? etag)
+    internal static void Published(WrittenDocuments<ConfirmationDocument> memory, ConfirmationDocument written, string? etag, DateOnly day)
     {
         if (etag is not null)
         {
-            memory.Published(written.TradeId, etag);
+            memory.Published(written.TradeId, etag, day);
         }
     }
 

@@ -42,8 +42,11 @@ public sealed class WrittenDocuments<T>
     /// <summary>How many documents are remembered.</summary>
     public int Count => _entries.Count;
 
-    /// <summary>Remembers a document just written with <paramref name="etag"/>; its outbox has not been published yet.</summary>
-    public void Written(string key, T document, string etag)
+    /// <summary>
+    /// Remembers a document just written with <paramref name="etag"/> on archive day <paramref name="day"/> (the day its
+    /// publications are archived under); its outbox has not been published yet.
+    /// </summary>
+    public void Written(string key, T document, string etag, DateOnly day)
     {
         ArgumentNullException.ThrowIfNull(key);
         ArgumentNullException.ThrowIfNull(document);
@@ -53,24 +56,27 @@ public sealed class WrittenDocuments<T>
             _entries.Clear();
         }
 
-        _entries[key] = new Entry(document, etag, false);
+        _entries[key] = new Entry(document, etag, day, false);
     }
 
-    /// <summary>Records that the outbox of the document written with <paramref name="etag"/> was published in full.</summary>
-    public void Published(string key, string etag)
+    /// <summary>
+    /// Records that the outbox of the document written with <paramref name="etag"/> was published in full, all of it archived
+    /// on <paramref name="day"/> (a publication that crossed into another day is not counted: see <see cref="Flushed"/>).
+    /// </summary>
+    public void Published(string key, string etag, DateOnly day)
     {
         ArgumentNullException.ThrowIfNull(key);
-        if (_entries.TryGetValue(key, out var entry) && entry.ETag == etag && !entry.Published)
+        if (_entries.TryGetValue(key, out var entry) && entry.ETag == etag && entry.Day == day && !entry.Published)
         {
             _entries.TryUpdate(key, entry with { Published = true }, entry);
         }
     }
 
-    /// <summary>Remembers a document written with <paramref name="etag"/> whose outbox has been published in full.</summary>
-    public void Remember(string key, T document, string etag)
+    /// <summary>Remembers a document written with <paramref name="etag"/> whose outbox was published in full on <paramref name="day"/>.</summary>
+    public void Remember(string key, T document, string etag, DateOnly day)
     {
-        Written(key, document, etag);
-        Published(key, etag);
+        Written(key, document, etag, day);
+        Published(key, etag, day);
     }
 
     /// <summary>The document last remembered under <paramref name="key"/>, or null.</summary>
@@ -89,8 +95,15 @@ public sealed class WrittenDocuments<T>
         return false;
     }
 
-    /// <summary>True when the document stored with <paramref name="etag"/> is one this instance wrote and finished publishing.</summary>
-    public bool Flushed(string key, string? etag) => etag is not null && _entries.TryGetValue(key, out var entry) && entry.ETag == etag && entry.Published;
+    /// <summary>
+    /// True when the document stored with <paramref name="etag"/> is one this instance wrote and finished publishing on
+    /// archive day <paramref name="day"/>. Only then may its publication be skipped: published again on the same day it
+    /// changes nothing (duplicate detection drops the messages, the write-once archive already holds their records), so the
+    /// archive is the same whether or not this memory knew the document; on a later day a repeat adds that day's records,
+    /// and it still happens, so the day's archive does not depend on what an instance remembered (decision 0071).
+    /// </summary>
+    public bool Flushed(string key, string? etag, DateOnly day) =>
+        etag is not null && _entries.TryGetValue(key, out var entry) && entry.ETag == etag && entry.Published && entry.Day == day;
 
     /// <summary>Forgets the document remembered with <paramref name="etag"/> (a write proved it old); a newer one stays.</summary>
     public void Forget(string key, string? etag)
@@ -101,5 +114,5 @@ public sealed class WrittenDocuments<T>
         }
     }
 
-    private sealed record Entry(T Document, string ETag, bool Published);
+    private sealed record Entry(T Document, string ETag, DateOnly Day, bool Published);
 }

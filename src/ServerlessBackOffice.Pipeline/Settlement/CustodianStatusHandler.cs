@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Text.Json;
 using Microsoft.Extensions.Logging;
 using ServerlessBackOffice.Domain.Settlement;
+using ServerlessBackOffice.Pipeline.Archive;
 using ServerlessBackOffice.Pipeline.Capture;
 using ServerlessBackOffice.Pipeline.Ports;
 
@@ -107,7 +108,7 @@ public sealed partial class CustodianStatusHandler(
 
             var outbox = disposition == StatusDisposition.Applied ? EventsFor(document, lifecycle, report) : (Outbox: document.Outbox, Trades: document.Trades);
             var next = document with { Lifecycle = lifecycle, Trades = outbox.Trades, Outbox = outbox.Outbox };
-            if (disposition == StatusDisposition.Applied && !_instructions.Flushed(report.InstructionId, document.ETag))
+            if (disposition == StatusDisposition.Applied && !_instructions.Flushed(report.InstructionId, document.ETag, ArchiveRecordNames.DayOf(now)))
             {
                 await PublishAsync(document.Outbox, cancellationToken);
             }
@@ -126,13 +127,13 @@ public sealed partial class CustodianStatusHandler(
 
             if (written.ETag is { } etag)
             {
-                _instructions.Written(report.InstructionId, next with { ETag = etag }, etag);
+                _instructions.Written(report.InstructionId, next with { ETag = etag }, etag, ArchiveRecordNames.DayOf(now));
             }
 
             await PublishAsync(next.Outbox, cancellationToken);
             if (written.ETag is { } published)
             {
-                _instructions.Published(report.InstructionId, published);
+                _instructions.Published(report.InstructionId, published, ArchiveRecordNames.DayOf(clock.GetUtcNow()));
             }
 
             return Complete(next, report, disposition == StatusDisposition.Applied ? SettlementOutcomes.StatusApplied : SettlementOutcomes.StatusIgnored, disposition);

@@ -3,6 +3,7 @@ using Microsoft.Extensions.Logging;
 using ServerlessBackOffice.Domain.Capture;
 using ServerlessBackOffice.Domain.ReferenceData;
 using ServerlessBackOffice.Domain.Settlement;
+using ServerlessBackOffice.Pipeline.Archive;
 using ServerlessBackOffice.Pipeline.Capture;
 using ServerlessBackOffice.Pipeline.Confirmation;
 using ServerlessBackOffice.Pipeline.Ports;
@@ -523,16 +524,16 @@ public sealed partial class SettlementInstructionHandler(
             if (written.Written && etag is not null)
             {
                 // Before publishing: the custodian's answer to the instruction may arrive while its events are still leaving.
-                _instructions.Written(instructionId, issued with { ETag = etag }, etag);
+                _instructions.Written(instructionId, issued with { ETag = etag }, etag, ArchiveRecordNames.DayOf(clock.GetUtcNow()));
             }
         }
 
-        if (instruction is not null && !_instructions.Flushed(instructionId, etag))
+        if (instruction is not null && !_instructions.Flushed(instructionId, etag, ArchiveRecordNames.DayOf(clock.GetUtcNow())))
         {
             await PublishAsync(instruction.Outbox, cancellationToken);
             if (etag is not null)
             {
-                _instructions.Remember(instructionId, instruction with { ETag = etag }, etag);
+                _instructions.Remember(instructionId, instruction with { ETag = etag }, etag, ArchiveRecordNames.DayOf(clock.GetUtcNow()));
             }
         }
     }
@@ -608,13 +609,13 @@ public sealed partial class SettlementInstructionHandler(
 
         if (written.ETag is { } etag)
         {
-            _instructions.Written(live.InstructionId, live with { ETag = etag }, etag);
+            _instructions.Written(live.InstructionId, live with { ETag = etag }, etag, ArchiveRecordNames.DayOf(clock.GetUtcNow()));
         }
 
         await PublishAsync(live.Outbox, cancellationToken);
         if (written.ETag is { } published)
         {
-            _instructions.Published(live.InstructionId, published);
+            _instructions.Published(live.InstructionId, published, ArchiveRecordNames.DayOf(clock.GetUtcNow()));
         }
 
         return true;
