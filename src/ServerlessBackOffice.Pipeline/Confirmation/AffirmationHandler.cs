@@ -51,8 +51,10 @@ public sealed partial class AffirmationHandler(
         {
             var assumed = attempt == 0;
             var document = assumed ? _memory.Guess(tradeId) : await store.GetAsync(tradeId, cancellationToken);
-            if (assumed && (document is null || document.RecentInboundMessageIds.Contains(inbound.MessageId, StringComparer.Ordinal)))
+            if (assumed && (document is null || document.RecentInboundMessageIds.Contains(inbound.MessageId, StringComparer.Ordinal)
+                || !_memory.Flushed(tradeId, document.ETag, ArchiveRecordNames.DayOf(clock.GetUtcNow()))))
             {
+                // Only a document whose publications left today is a guess: nothing is published again from a guess.
                 continue;
             }
 

@@ -70,13 +70,14 @@ public sealed partial class CustodianStatusHandler(
             return SettlementResult.DeadLetter(ReportedInFutureReason, description);
         }
 
-        // The first attempt starts from the instruction this instance wrote and published last, when it has it, without reading
-        // it; only its conditional write is trusted (decision 0075).
+        // The first attempt starts from the instruction this instance wrote and published last, without reading it, when it
+        // published it today: then nothing of it is published again from a guess. Only its conditional write is trusted
+        // (decision 0075).
         for (var attempt = 0; attempt <= MaximumWriteAttempts; attempt++)
         {
             var assumed = attempt == 0;
             var document = assumed ? _instructions.Guess(report.InstructionId) : await store.GetInstructionAsync(report.InstructionId, cancellationToken);
-            if (assumed && document?.Phase is not InstructionPhase.Live)
+            if (assumed && (document?.Phase is not InstructionPhase.Live || !_instructions.Flushed(report.InstructionId, document.ETag, ArchiveRecordNames.DayOf(now))))
             {
                 continue;
             }

@@ -533,7 +533,8 @@ public sealed partial class SettlementInstructionHandler(
             await PublishAsync(instruction.Outbox, cancellationToken);
             if (etag is not null)
             {
-                _instructions.Remember(instructionId, instruction with { ETag = etag }, etag, ArchiveRecordNames.DayOf(clock.GetUtcNow()));
+                // Only marks the instruction this call wrote; one it read may be older than what the memory holds.
+                _instructions.Published(instructionId, etag, ArchiveRecordNames.DayOf(clock.GetUtcNow()));
             }
         }
     }

@@ -76,6 +76,52 @@ public sealed class CustodianStatusHandlerTests
         Assert.Single(h.Events(SettlementEventTypes.TradeSettled));
     }
 
+    [Theory]
+    [InlineData(GrossCounterparty)]
+    [InlineData(NettingCounterparty)]
+    public async Task OnALaterDay_WhatIsPublishedDoesNotDependOnWhatTheInstanceRemembers(string counterparty)
+    {
+        // Decision 0075 skips publishing a last change again only on the day it was published, so every day's archive of
+        // outbound messages is the same whether the status handler remembered the instruction or read it.
+        async Task<IReadOnlyList<string>> PublishedAsync(bool remembered)
+        {
+            var h = new SettlementStageHarness();
+            var t = await h.CaptureAsync("T-1", counterparty);
+            await h.AffirmAsync("T-1", counterparty: counterparty);
+            await h.Instructions.RunNettingAsync(DateOnly.Parse(t.SettlementDate, System.Globalization.CultureInfo.InvariantCulture), Ct);
+            var i = Instruction(Assert.Single(h.ToCustodian));
+            await h.StatusAsync(i.InstructionId, "S-1", "Matched", 0);
+            h.Capture.Clock.Advance(TimeSpan.FromDays(1));
+            var statuses = remembered ? h.Statuses : new CustodianStatusHandler(h.Store, h.Bus, h.Capture.Clock, NullLogger<CustodianStatusHandler>.Instance);
+            var settled = await statuses.HandleAsync(new InboundMessage("S-2", Encoding.UTF8.GetBytes(StatusJson(i.InstructionId, "S-2", "Settled", 1, "100", i.SettlementAmount)), 1), Ct);
+            Assert.Equal(SettlementOutcomes.StatusApplied, settled.Outcome);
+            return [.. h.Bus.Published.Select(m => m.Destination + "/" + m.MessageId)];
+        }
+
+        Assert.Equal(await PublishedAsync(remembered: false), await PublishedAsync(remembered: true));
+    }
+
+    [Fact]
+    public async Task AnOlderInstructionInTheMemory_IsNeverPublishedAgain()
+    {
+        // Two writers of one instruction can tell the memory in either order: here the "published" lands after the
+        // match was written, so the memory holds the instruction as issued while the store holds it matched.
+        var (h, i) = await InstructedAsync();
+        var issued = (await h.Store.GetInstructionAsync(i.InstructionId, Ct))!;
+        await h.StatusAsync(i.InstructionId, "S-1", "Matched", 0);
+        var day = ServerlessBackOffice.Pipeline.Archive.ArchiveRecordNames.DayOf(h.Capture.Clock.GetUtcNow());
+        h.Memory.Remember(i.InstructionId, issued, issued.ETag!, day);
+
+        await h.StatusAsync(i.InstructionId, "S-2", "PartiallySettled", 1, "40", "1");
+        h.Memory.Remember(i.InstructionId, issued, issued.ETag!, day);
+        h.Capture.Clock.Advance(TimeSpan.FromDays(1));
+        await h.StatusAsync(i.InstructionId, "S-3", "Settled", 2, "100", i.SettlementAmount);
+
+        // The instruction went to the custodian once; the old guess was refused by its write and the stored one read.
+        Assert.Single(h.Bus.Published, m => m.Destination == ServerlessBackOffice.Topology.Entities.CustodianOutbound.Name);
+        Assert.Equal(SettlementStatus.Settled, (await h.Store.GetInstructionAsync(i.InstructionId, Ct))!.Lifecycle.Status);
+    }
+
     [Fact]
     public async Task ReportDatedFarInTheFuture_IsDeadLettered_AndLaterGenuineReportsStillApply()
     {
