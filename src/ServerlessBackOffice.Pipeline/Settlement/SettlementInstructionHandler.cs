@@ -517,7 +517,8 @@ public sealed partial class SettlementInstructionHandler(
             }
 
             var issued = SettlementRules.NewInstruction(GrossInstruction(document.Trade, obligation), [(document.Trade, obligation)], InstructionPhase.Live, clock.GetUtcNow());
-            issued = issued with { Outbox = [SettlementRules.InstructionMessage(issued), .. SettlementRules.TradeEvents(issued, SettlementEventTypes.InstructionIssued, issued.InstructionId)] };
+            // The instruction to the custodian leaves last: its answer then finds the instruction published (decision 0075).
+            issued = issued with { Outbox = [.. SettlementRules.TradeEvents(issued, SettlementEventTypes.InstructionIssued, issued.InstructionId), SettlementRules.InstructionMessage(issued)] };
             var written = await store.TryWriteInstructionAsync(issued, null, cancellationToken);
             instruction = written.Written ? issued : await store.GetInstructionAsync(instructionId, cancellationToken);
             etag = written.Written ? written.ETag : instruction?.ETag;
@@ -594,7 +595,7 @@ public sealed partial class SettlementInstructionHandler(
         {
             Phase = InstructionPhase.Live,
             NettingRun = run,
-            Outbox = [SettlementRules.InstructionMessage(draft), .. SettlementRules.TradeEvents(draft, SettlementEventTypes.InstructionIssued, draft.InstructionId)],
+            Outbox = [.. SettlementRules.TradeEvents(draft, SettlementEventTypes.InstructionIssued, draft.InstructionId), SettlementRules.InstructionMessage(draft)],
         };
         var written = await store.TryWriteInstructionAsync(live, draft.ETag, cancellationToken);
         if (!written.Written)
