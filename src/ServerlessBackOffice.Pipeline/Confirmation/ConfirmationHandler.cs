@@ -11,8 +11,8 @@ namespace ServerlessBackOffice.Pipeline.Confirmation;
 /// <summary>
 /// The confirmation stage: one trade event (captured, amended, cancelled) in, at most one state change out. Side effects, in
 /// this order: read the trade's confirmation document (a point read; a trade's first event skips it once and creates,
-/// reading only when the create finds a document or the decision changes nothing); on a redelivery of the message that made the last
-/// change, re-publish that change's outbox and stop; otherwise decide (<see cref="ConfirmationRules.ApplyTradeEvent"/>),
+/// reading only when the create finds a document or the decision changes nothing: decision 0075); on a redelivery of the
+/// message that made the last change, re-publish that change's outbox and stop; otherwise decide (<see cref="ConfirmationRules.ApplyTradeEvent"/>),
 /// re-publish the previous outbox, write state + outbox + rendering in one conditional write, then archive the rendering and
 /// publish the confirmation (decision 0060).
 /// </summary>

@@ -14,8 +14,8 @@ namespace ServerlessBackOffice.Pipeline.Settlement;
 /// The settlement instruction stage: one trade event from the settlement subscription (TradeAffirmed, TradeAmended,
 /// TradeCancelled) in, at most one change to the trade's settlement document out. Gross trades are instructed at once;
 /// trades with a netting counterparty wait for <see cref="RunNettingAsync"/> at the netting cut-off (decision 0080).
-/// Side effects, in order: point-read the trade's settlement document (an affirmation skips it once and creates); on a redelivery re-publish the last change and stop;
-/// otherwise decide, write the trade document (a conditional write), then write the instruction document and publish
+/// Side effects, in order: point-read the trade's settlement document (an affirmation skips it once and creates: decision
+/// 0075); on a redelivery re-publish the last change and stop; otherwise decide, write the trade document (a conditional write), then write the instruction document and publish
 /// (deterministic message ids: a repeated publication is dropped by duplicate detection).
 /// </summary>
 public sealed partial class SettlementInstructionHandler(
