@@ -30,11 +30,13 @@ public sealed class BlobStandInServer : IAsyncDisposable
 
     private readonly WebApplication _app;
     private readonly BlobStore _store;
+    private readonly BlobRequestHandler _handler;
 
-    private BlobStandInServer(WebApplication app, BlobStore store, int port)
+    private BlobStandInServer(WebApplication app, BlobStore store, BlobRequestHandler handler, int port)
     {
         _app = app;
         _store = store;
+        _handler = handler;
         Port = port;
     }
 
@@ -93,10 +95,17 @@ public sealed class BlobStandInServer : IAsyncDisposable
         await app.StartAsync(cancellationToken);
 
         var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.Single();
-        var server = new BlobStandInServer(app, store, new Uri(address).Port);
+        var server = new BlobStandInServer(app, store, handler, new Uri(address).Port);
         Log.Listening(logger, server.BlobEndpoint);
         return server;
     }
+
+    /// <summary>
+    /// A message handler that serves requests to <see cref="BlobEndpoint"/> in this process, without a socket: for
+    /// <c>BlobClientOptions.Transport</c> (an <c>HttpClientTransport</c> over it) when the client runs in the same process, as
+    /// the day run's function host does. The same requests, signatures and answers as over the loopback port (decision 0076).
+    /// </summary>
+    public HttpMessageHandler CreateInProcessHandler() => new InProcessHandler(_handler.HandleAsync);
 
     /// <summary>Bytes of blob content held in the content file (0 when the bytes are kept in memory).</summary>
     public long ContentFileLength => _store.Content is FileContentStore file ? file.Length : 0;

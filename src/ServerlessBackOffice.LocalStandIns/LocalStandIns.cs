@@ -1,3 +1,4 @@
+using Azure.Core.Pipeline;
 using Azure.Storage.Blobs;
 using Microsoft.Azure.Cosmos;
 using System.Text.Json.Nodes;
@@ -172,8 +173,16 @@ public sealed class LocalStandIns : IAsyncDisposable
     public CosmosClient CreateCosmosClient(bool allowBulkExecution = false) =>
         LocalCosmos.CreateClient(CosmosConnectionString, allowBulkExecution);
 
-    /// <summary>A Blob service client for whichever Blob service runs.</summary>
-    public BlobServiceClient CreateBlobServiceClient() => LocalBlob.CreateClient(StorageConnectionString);
+    /// <summary>A Blob service client for whichever Blob service runs (in process, without a socket, for the Blob stand-in).</summary>
+    public BlobServiceClient CreateBlobServiceClient() => new(StorageConnectionString, CreateBlobClientOptions());
+
+    /// <summary>
+    /// Options for Blob clients in this process: for the Blob stand-in, a transport that hands each request to it directly
+    /// (<see cref="BlobStandInServer.CreateInProcessHandler"/>, decision 0076); for Azurite, the defaults. The clients'
+    /// pipelines are otherwise the SDK's own.
+    /// </summary>
+    public BlobClientOptions CreateBlobClientOptions() =>
+        BlobStandIn is { } standIn ? new BlobClientOptions { Transport = new HttpClientTransport(standIn.CreateInProcessHandler()) } : new BlobClientOptions();
 
     /// <summary>
     /// The values a Functions <c>local.settings.json</c> needs: the connections (plus <paramref name="extra"/>, e.g. the

@@ -15,7 +15,9 @@ namespace ServerlessBackOffice.Azure.Archive;
 /// Registers the archive's Azure adapters from the app settings infra/main.bicep writes:
 /// <c>ArchiveStorage__blobServiceUri</c> (and <c>ArchiveStorage__clientId</c> for the user-assigned identity),
 /// <c>KeyVault__vaultUri</c> and <c>ArchiveSigning__secretName</c>. Locally, <c>ArchiveStorage__connectionString</c>
-/// (Azurite) replaces the service URI, and without a vault the development key in <c>.local/keys/</c> signs.
+/// (Azurite) replaces the service URI, and without a vault the development key in <c>.local/keys/</c> signs. A host may
+/// register <see cref="BlobClientOptions"/> (the local day run does, for its in-process Blob stand-in: decision 0076);
+/// without them the SDK's defaults apply.
 /// </summary>
 public static class ArchiveServiceCollectionExtensions
 {
@@ -24,7 +26,7 @@ public static class ArchiveServiceCollectionExtensions
     {
         ArgumentNullException.ThrowIfNull(configuration);
         services.TryAddSingleton(TimeProvider.System);
-        services.TryAddSingleton(_ => ArchiveClients.From(configuration));
+        services.TryAddSingleton(sp => ArchiveClients.From(configuration, sp.GetService<BlobClientOptions>()));
         services.TryAddSingleton<IArchiveStore>(sp => new BlobArchiveStore(sp.GetRequiredService<ArchiveClients>().Container, sp.GetRequiredService<ILogger<BlobArchiveStore>>()));
         services.TryAddSingleton<IArchiveSigningKeyProvider>(sp => SigningKeys(configuration, sp));
         services.TryAddSingleton<ArchiveDaySealer>();
@@ -66,15 +68,16 @@ public static class ArchiveServiceCollectionExtensions
     /// <summary>The archive account's service client and the archive container (its name from the topology).</summary>
     private sealed record ArchiveClients(BlobServiceClient Service, BlobContainerClient Container)
     {
-        public static ArchiveClients From(IConfiguration configuration)
+        public static ArchiveClients From(IConfiguration configuration, BlobClientOptions? options)
         {
             var connectionString = configuration["ArchiveStorage:connectionString"];
             var serviceUri = configuration["ArchiveStorage:blobServiceUri"];
             var service = !string.IsNullOrWhiteSpace(connectionString)
-                ? new BlobServiceClient(connectionString)
+                ? new BlobServiceClient(connectionString, options)
                 : new BlobServiceClient(
                     new Uri(serviceUri ?? throw new InvalidOperationException("ArchiveStorage:blobServiceUri is not set; infra/main.bicep sets ArchiveStorage__blobServiceUri.")),
-                    Credential(configuration));
+                    Credential(configuration),
+                    options);
             return new ArchiveClients(service, service.GetBlobContainerClient(Entities.BlobContainers.Archive.Name));
         }
     }

@@ -36,7 +36,7 @@ public static class EndOfDayServiceCollectionExtensions
         services.TryAddSingleton<EndOfDayScheduler>();
         if (!string.IsNullOrWhiteSpace(configuration["ArchiveStorage:connectionString"]) || !string.IsNullOrWhiteSpace(configuration["ArchiveStorage:blobServiceUri"]))
         {
-            services.TryAddEnumerable(ServiceDescriptor.Singleton<IReportSink, BlobReportSink>(_ => new BlobReportSink(ReportsContainer(configuration))));
+            services.TryAddEnumerable(ServiceDescriptor.Singleton<IReportSink, BlobReportSink>(sp => new BlobReportSink(ReportsContainer(configuration, sp.GetService<BlobClientOptions>()))));
         }
 
         if (configuration["EndOfDay:ReportsFolder"] is { Length: > 0 } folder)
@@ -80,12 +80,12 @@ public static class EndOfDayServiceCollectionExtensions
             ? time
             : throw new InvalidOperationException($"{setting} is '{text}'; expected a book-local time as HH:mm.");
 
-    private static BlobContainerClient ReportsContainer(IConfiguration configuration)
+    private static BlobContainerClient ReportsContainer(IConfiguration configuration, BlobClientOptions? options)
     {
         var connectionString = configuration["ArchiveStorage:connectionString"];
         var service = !string.IsNullOrWhiteSpace(connectionString)
-            ? new BlobServiceClient(connectionString)
-            : new BlobServiceClient(new Uri(configuration["ArchiveStorage:blobServiceUri"]!), Credential(configuration));
+            ? new BlobServiceClient(connectionString, options)
+            : new BlobServiceClient(new Uri(configuration["ArchiveStorage:blobServiceUri"]!), Credential(configuration), options);
         return service.GetBlobContainerClient(Entities.BlobContainers.Reports.Name);
     }
 

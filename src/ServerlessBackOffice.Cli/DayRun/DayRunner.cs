@@ -114,7 +114,9 @@ internal sealed partial class DayRunner(DayRunOptions options, IAnsiConsole cons
         var services = new ServiceCollection()
             .AddSingleton(loggerFactory)
             .AddSingleton(typeof(ILogger<>), typeof(Logger<>))
-            .AddSingleton<TimeProvider>(clock);
+            .AddSingleton<TimeProvider>(clock)
+            // The function host's Blob clients reach the in-process Blob stand-in without a socket (decision 0076).
+            .AddSingleton(standIns.CreateBlobClientOptions());
         var reports = new DayRunReportSink(options.Output, dayFolder, date);
         var chaos = options.Chaos is { } chaosOptions ? new ChaosMonkey(chaosOptions, loggerFactory.CreateLogger<ChaosMonkey>()) : null;
         if (chaos is not null)

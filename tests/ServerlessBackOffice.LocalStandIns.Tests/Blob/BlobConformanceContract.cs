@@ -21,6 +21,12 @@ public sealed class StandInBlobConformanceTests(BlobServersFixture servers) : Bl
 public sealed class OnDiskStandInBlobConformanceTests(BlobServersFixture servers) : BlobConformanceContract(servers.OnDiskClient(), onAzurite: false);
 
 /// <summary>
+/// The same behaviour through the in-process transport the day run's function host uses (decision 0076): each request handed
+/// to the stand-in without a socket. Clients a test builds itself (a forged key, a SAS link) still go over the loopback port.
+/// </summary>
+public sealed class InProcessStandInBlobConformanceTests(BlobServersFixture servers) : BlobConformanceContract(servers.InProcessClient(), onAzurite: false);
+
+/// <summary>
 /// The Blob Storage behaviour the archive, report and read-link adapters rely on, written against Azure.Storage.Blobs
 /// only, so the same tests hold Azurite (the reference) and the Blob stand-in to the same answers.
 /// </summary>

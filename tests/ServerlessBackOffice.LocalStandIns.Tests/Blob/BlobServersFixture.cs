@@ -1,3 +1,4 @@
+using Azure.Core.Pipeline;
 using Azure.Storage.Blobs;
 using ServerlessBackOffice.BlobStandIn;
 
@@ -35,6 +36,10 @@ public sealed class BlobServersFixture : IAsyncLifetime
     public BlobServiceClient Client(bool onAzurite) => LocalBlob.CreateClient(onAzurite ? Azurite.ConnectionString : StandIn.ConnectionString);
 
     public BlobServiceClient OnDiskClient() => LocalBlob.CreateClient(OnDisk.ConnectionString);
+
+    /// <summary>A client of the in-memory stand-in whose requests reach it in this process, without a socket.</summary>
+    public BlobServiceClient InProcessClient() =>
+        new(StandIn.ConnectionString, new BlobClientOptions { Transport = new HttpClientTransport(StandIn.CreateInProcessHandler()) });
 
     public async ValueTask DisposeAsync()
     {
