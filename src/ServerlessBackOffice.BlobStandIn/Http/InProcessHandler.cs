@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.IO.Pipelines;
 using System.Net;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.Features;
@@ -51,25 +52,20 @@ internal sealed class InProcessHandler(Func<HttpContext, Task> handle) : HttpMes
         }
 
         var responseFeature = new HttpResponseFeature();
-        var body = new MemoryStream();
+        // The body streams through a pipe, as it would through Kestrel's connection: the answer is handed back when the
+        // handler starts writing it (its status and headers are final then) or finishes, and a large download is never
+        // held whole in memory here.
+        var pipe = new Pipe();
+        var started = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         var features = new FeatureCollection();
         features.Set<IHttpRequestFeature>(requestFeature);
         features.Set<IHttpResponseFeature>(responseFeature);
-        features.Set<IHttpResponseBodyFeature>(new StreamResponseBodyFeature(body));
+        features.Set<IHttpResponseBodyFeature>(new StreamResponseBodyFeature(new ResponseBodyStream(pipe.Writer.AsStream(), started)));
         features.Set<IHttpRequestLifetimeFeature>(new HttpRequestLifetimeFeature { RequestAborted = cancellationToken });
         var context = new DefaultHttpContext(features);
 
-        try
-        {
-            await handle(context);
-        }
-        catch (Exception ex) when (ex is not OperationCanceledException)
-        {
-            // What Kestrel answers for a handler that throws before it starts the response.
-            responseFeature.StatusCode = 500;
-            responseFeature.Headers.Clear();
-            body.SetLength(0);
-        }
+        _ = HandleAsync(context, responseFeature, pipe.Writer, started);
+        await started.Task;
 
         // Kestrel adds the Date header of every answer; the stand-in's handler leaves it to the server.
         if (string.IsNullOrEmpty(responseFeature.Headers.Date))
@@ -77,12 +73,11 @@ internal sealed class InProcessHandler(Func<HttpContext, Task> handle) : HttpMes
             responseFeature.Headers.Date = DateTimeOffset.UtcNow.ToString("R", CultureInfo.InvariantCulture);
         }
 
-        body.Position = 0;
         var response = new HttpResponseMessage((HttpStatusCode)responseFeature.StatusCode)
         {
             RequestMessage = request,
             Version = HttpVersion.Version11,
-            Content = new StreamContent(body),
+            Content = new StreamContent(pipe.Reader.AsStream()),
         };
         foreach (var (name, values) in responseFeature.Headers)
         {
@@ -93,5 +88,70 @@ internal sealed class InProcessHandler(Func<HttpContext, Task> handle) : HttpMes
         }
 
         return response;
+    }
+
+    private async Task HandleAsync(HttpContext context, HttpResponseFeature responseFeature, PipeWriter body, TaskCompletionSource started)
+    {
+        Exception? failure = null;
+        try
+        {
+            await handle(context);
+        }
+        catch (Exception) when (!started.Task.IsCompleted)
+        {
+            // What Kestrel answers for a handler that throws before it starts the response.
+            responseFeature.StatusCode = 500;
+            responseFeature.Headers.Clear();
+        }
+        catch (Exception ex)
+        {
+            // Thrown after the answer started: the reader sees the body end with an error, as a client sees a connection
+            // Kestrel aborts.
+            failure = ex;
+        }
+
+        await body.CompleteAsync(failure);
+        started.TrySetResult();
+    }
+
+    /// <summary>The response body: it signals that the answer has started before its first byte is written.</summary>
+    private sealed class ResponseBodyStream(Stream inner, TaskCompletionSource started) : Stream
+    {
+        public override bool CanRead => false;
+
+        public override bool CanSeek => false;
+
+        public override bool CanWrite => true;
+
+        public override long Length => throw new NotSupportedException();
+
+        public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
+
+        public override void Write(byte[] buffer, int offset, int count) => WriteAsync(buffer.AsMemory(offset, count)).AsTask().GetAwaiter().GetResult();
+
+        public override Task WriteAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
+            WriteAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
+
+        public override ValueTask WriteAsync(ReadOnlyMemory<byte> buffer, CancellationToken cancellationToken = default)
+        {
+            started.TrySetResult();
+            return inner.WriteAsync(buffer, cancellationToken);
+        }
+
+        public override void Flush()
+        {
+        }
+
+        public override Task FlushAsync(CancellationToken cancellationToken)
+        {
+            started.TrySetResult();
+            return inner.FlushAsync(cancellationToken);
+        }
+
+        public override int Read(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+
+        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+
+        public override void SetLength(long value) => throw new NotSupportedException();
     }
 }
