@@ -89,8 +89,18 @@ internal sealed class BenchRecorder
         text.AppendLine(CultureInfo.InvariantCulture, $"service bus operations (pipeline and simulators): {serviceBus.Total:N0} = {(double)serviceBus.Total / per:N2} per trade (messages sent {(double)serviceBus.MessagesSent / per:N2}, delivered {(double)serviceBus.MessagesDelivered / per:N2}, settled {(double)serviceBus.Settlements / per:N2}, management {(double)serviceBus.ManagementRequests / per:N2})");
         text.AppendLine(CultureInfo.InvariantCulture, $"peak working set: {Process.GetCurrentProcess().PeakWorkingSet64 / (1024 * 1024):N0} MiB");
         text.AppendLine(CpuTime(total, standIns));
+        text.AppendLine(RuntimeWork());
         return text.ToString();
     }
+
+    /// <summary>
+    /// What the runtime spent besides the run's own code: methods compiled and the time the JIT took (all threads), and
+    /// the garbage collector's pause time and collections by generation.
+    /// </summary>
+    private static string RuntimeWork() =>
+        string.Create(
+            CultureInfo.InvariantCulture,
+            $"runtime: {System.Runtime.JitInfo.GetCompiledMethodCount():N0} methods compiled in {System.Runtime.JitInfo.GetCompilationTime().TotalSeconds:N1} s of JIT; garbage collection paused {GC.GetTotalPauseDuration().TotalSeconds:N1} s over {GC.CollectionCount(0):N0} gen0, {GC.CollectionCount(1):N0} gen1, {GC.CollectionCount(2):N0} gen2 collections; {GC.GetTotalAllocatedBytes() / (1024d * 1024 * 1024):N1} GiB allocated");
 
     private static string CpuTime(TimeSpan total, IReadOnlyList<(string Name, int ProcessId)> standIns)
     {
