@@ -125,7 +125,7 @@ public sealed class DayRunTests
         {
             var input = Path.Combine(root.FullName, "input.ndjson");
             var lines = Enumerable.Range(1, 12).Select(k => OmsTrade($"W-BUY-{k:00}", "ACC-US-001", "buy", "100000", "187.25", new TimeOnly(15, 30 + k)))
-                .Append(OmsTrade("W-SELL-01", "ACC-US-002", "sell", "1000", "187.30", new TimeOnly(15, 50)));
+                .Append(OmsTrade("W-SELL-01", "ACC-US-002", "sell", "100000", "187.30", new TimeOnly(15, 50)));
             File.WriteAllLines(input, lines);
 
             var (exitCode, output) = await RunDayAsync(Path.Combine(root.FullName, "out"), "--input", input);

@@ -101,9 +101,11 @@ public sealed class LateBookingRule(TimeSpan maximumDelay) : ISurveillanceRule
 
 /// <summary>
 /// Wash trades: the same beneficial owner buying and selling the same instrument within a window at prices within a
-/// relative band — no change of beneficial ownership, only the appearance of activity.
+/// relative band and, when <paramref name="quantityBand"/> is given, in quantities that offset each other within that
+/// relative band — no change of beneficial ownership, only the appearance of activity. Without the quantity band every
+/// round trip of an active account is a candidate (decision 0078).
 /// </summary>
-public sealed class WashTradeRule(TimeSpan window, decimal priceBand) : ISurveillanceRule
+public sealed class WashTradeRule(TimeSpan window, decimal priceBand, decimal? quantityBand = null) : ISurveillanceRule
 {
     public string Name => "WashTrade";
 
@@ -164,11 +166,23 @@ public sealed class WashTradeRule(TimeSpan window, decimal priceBand) : ISurveil
             return null;
         }
 
+        var evidence = new Dictionary<string, string> { ["owner"] = trade.BeneficialOwner, ["isin"] = trade.Isin, ["prices"] = string.Create(CultureInfo.InvariantCulture, $"{other.Price} / {trade.Price}") };
+        var summary = $"{trade.BeneficialOwner} bought and sold {trade.Isin} within {window.TotalMinutes:0} minutes at prices {relative:P2} apart.";
+        if (quantityBand is { } band)
+        {
+            // Offsetting quantities: the smaller within the band of the larger (both are positive: capture refuses anything else).
+            var larger = Math.Max(trade.Quantity, other.Quantity);
+            if (larger <= 0m || Math.Abs(trade.Quantity - other.Quantity) / larger > band)
+            {
+                return null;
+            }
+
+            evidence["quantities"] = string.Create(CultureInfo.InvariantCulture, $"{other.Quantity} / {trade.Quantity}");
+            summary = string.Create(CultureInfo.InvariantCulture, $"{trade.BeneficialOwner} bought and sold {trade.Isin} within {window.TotalMinutes:0} minutes at prices {relative:P2} apart, in offsetting quantities ({other.Quantity} / {trade.Quantity}).");
+        }
+
         // Keyed by the pair, so whichever of the two trades is evaluated second raises the same alert.
-        return ComplianceAlert.Create(Name, trade.BeneficialOwner, "High",
-            $"{trade.BeneficialOwner} bought and sold {trade.Isin} within {window.TotalMinutes:0} minutes at prices {relative:P2} apart.",
-            new Dictionary<string, string> { ["owner"] = trade.BeneficialOwner, ["isin"] = trade.Isin, ["prices"] = string.Create(CultureInfo.InvariantCulture, $"{other.Price} / {trade.Price}") },
-            [trade.TradeId, other.TradeId]);
+        return ComplianceAlert.Create(Name, trade.BeneficialOwner, "High", summary, evidence, [trade.TradeId, other.TradeId]);
     }
 }
 

@@ -21,7 +21,7 @@ public sealed record ComplianceConfiguration(SurveillanceRuleBook Rules, IReadOn
     public static IReadOnlyDictionary<string, Func<JsonElement, ISurveillanceRule>> Catalog { get; } = new Dictionary<string, Func<JsonElement, ISurveillanceRule>>(StringComparer.Ordinal)
     {
         ["RestrictedList"] = e => new RestrictedListRule([new(DateOnly.MinValue, Strings(e, "isins").ToHashSet(StringComparer.Ordinal))]),
-        ["WashTrade"] = e => new WashTradeRule(TimeSpan.FromMinutes(Int(e, "windowMinutes")), Decimal(e, "priceBand")),
+        ["WashTrade"] = e => new WashTradeRule(TimeSpan.FromMinutes(Int(e, "windowMinutes")), Decimal(e, "priceBand"), e.TryGetProperty("quantityBand", out _) ? Decimal(e, "quantityBand") : null),
         ["PositionLimit"] = e => new PositionLimitRule(DecimalMap(e, "byAccount"), Decimal(e, "defaultMaximum")),
         ["LargeTrade"] = e => new LargeTradeRule([new(DateOnly.MinValue, Decimal(e, "thresholdInBase"))]),
         ["PriceReasonability"] = e => new PriceReasonabilityRule(Int(e, "lookback"), Decimal(e, "maximumScore"), Decimal(e, "fallbackBand")),

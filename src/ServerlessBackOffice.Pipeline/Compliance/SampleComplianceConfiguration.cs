@@ -22,7 +22,7 @@ public static class SampleComplianceConfiguration
           "rules": [
             { "rule": "RestrictedList", "effectiveFrom": "2026-01-01", "isins": ["US4781601046"] },
             { "rule": "RestrictedList", "effectiveFrom": "2026-11-20", "isins": ["US4781601046", "US17275R1023"] },
-            { "rule": "WashTrade", "effectiveFrom": "2026-01-01", "windowMinutes": 30, "priceBand": "0.005" },
+            { "rule": "WashTrade", "effectiveFrom": "2026-01-01", "windowMinutes": 30, "priceBand": "0.005", "quantityBand": "0.05" },
             { "rule": "PositionLimit", "effectiveFrom": "2026-01-01", "defaultMaximum": "250000", "byAccount": { "ACC-US-020": "50000" } },
             { "rule": "LargeTrade", "effectiveFrom": "2026-01-01", "thresholdInBase": "5000000" },
             { "rule": "PriceReasonability", "effectiveFrom": "2026-01-01", "lookback": 20, "maximumScore": "8", "fallbackBand": "0.10" },

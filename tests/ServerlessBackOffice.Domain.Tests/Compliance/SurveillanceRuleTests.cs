@@ -86,6 +86,33 @@ public sealed class SurveillanceRuleTests
     }
 
     [Fact]
+    public void WashTrade_WithAQuantityBand_OnlyOffsettingQuantitiesPair()
+    {
+        var rule = new WashTradeRule(TimeSpan.FromMinutes(30), 0.005m, 0.05m);
+        var buy = Trade("T-1", buy: true, quantity: 10_000m, price: 100.00m);
+        var context = new Context();
+        context.Trades.AddRange([
+            buy,
+            Trade("T-2", buy: false, quantity: 9_500m, price: 100.10m, minutes: 5), // 5.0 % smaller: offsetting, at the band's edge
+            Trade("T-3", buy: false, quantity: 9_499m, price: 100.10m, minutes: 6), // just outside the band
+            Trade("T-4", buy: false, quantity: 2_000m, price: 100.00m, minutes: 7), // a partial exit, not a wash
+            Trade("T-5", buy: false, quantity: 10_400m, price: 100.20m, minutes: 8), // 3.8 % larger: offsetting
+        ]);
+
+        var alerts = Run(rule, buy, context).ToList();
+
+        Assert.Equal([["T-1", "T-2"], ["T-1", "T-5"]], alerts.Select(a => a.TradeIds.ToArray()).OrderBy(ids => ids[1], StringComparer.Ordinal));
+        var edge = alerts.Single(a => a.TradeIds.Contains("T-2"));
+        Assert.Equal("9500 / 10000", edge.Evidence["quantities"]);
+        Assert.Contains("offsetting quantities (9500 / 10000)", edge.Summary, StringComparison.Ordinal);
+
+        // The same pair from the other side is the same alert, and without the band every round trip pairs.
+        var fromSell = Assert.Single(Run(rule, context.Trades[1], context));
+        Assert.Equal(edge.AlertId, fromSell.AlertId);
+        Assert.Equal(4, Run(new WashTradeRule(TimeSpan.FromMinutes(30), 0.005m), buy, context).Count);
+    }
+
+    [Fact]
     public void PositionLimit_BreachNearMissAndReducingTradesAllowed()
     {
         var rule = new PositionLimitRule(new Dictionary<string, decimal> { ["ACC-001"] = 10_000m }, 1_000_000m);
