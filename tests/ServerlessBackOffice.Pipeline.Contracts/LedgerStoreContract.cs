@@ -64,6 +64,24 @@ public abstract class LedgerStoreContract
         Assert.Contains(new DateOnly(2026, 11, 24), await store.ClosedDaysAsync("US-EQ", ct));
         Assert.Empty(await store.ClosedDaysAsync("UK-EQ", ct));
     }
+
+    [Fact]
+    public async Task ClosedDays_ClosedAgainOutOfOrderAndConcurrently_AreEachRememberedOnce()
+    {
+        var store = await CreateStoreAsync();
+        var ct = TestContext.Current.CancellationToken;
+        var first = new DateOnly(2026, 11, 24);
+
+        await store.CloseDayAsync("US-EQ", first.AddDays(2), ct);
+        await store.CloseDayAsync("US-EQ", first, ct);
+        await store.CloseDayAsync("US-EQ", first, ct); // a re-closing
+        // Eight ends of day of one book at once, two of them for the same day: each day is kept, none lost to a race.
+        await Task.WhenAll(Enumerable.Range(3, 7).Append(5).Select(d => store.CloseDayAsync("US-EQ", first.AddDays(d), ct)));
+
+        var closed = await store.ClosedDaysAsync("US-EQ", ct);
+        Assert.Equal(Enumerable.Range(0, 10).Where(d => d != 1).Select(first.AddDays), closed.Order());
+        Assert.Empty(await store.ClosedDaysAsync("UK-EQ", ct));
+    }
 }
 
 /// <summary>Sample trade versions for the ledger contracts.</summary>

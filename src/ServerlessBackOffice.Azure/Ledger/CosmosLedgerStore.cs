@@ -61,26 +61,52 @@ public sealed class CosmosLedgerStore(Container container) : ILedgerStore
         throw new CosmosBatchException($"The ledger commit for trade {tradeId} failed with {(int)response.StatusCode}: {response.ErrorMessage}");
     }
 
+    /// <summary>How many times closing a day re-reads the book's closed days after another writer changed them first.</summary>
+    public const int MaximumCloseAttempts = 10;
+
     public async Task<IReadOnlySet<DateOnly>> ClosedDaysAsync(string book, CancellationToken cancellationToken)
     {
-        var days = new HashSet<DateOnly>();
-        var query = new QueryDefinition("SELECT * FROM c WHERE c.type = @type").WithParameter("@type", LedgerDocuments.ClosedDayType);
-        using var iterator = container.GetItemQueryIterator<ClosedDayDocument>(query, requestOptions: new QueryRequestOptions { PartitionKey = new PartitionKey(LedgerDocuments.ClosedDaysPartition(book)) });
-        while (iterator.HasMoreResults)
-        {
-            foreach (var day in await iterator.ReadNextAsync(cancellationToken))
-            {
-                days.Add(EntryDocument.ParseDate(day.Id));
-            }
-        }
-
-        return days;
+        var document = await CosmosPointReads.TryReadAsync<ClosedDaysDocument>(container, LedgerDocuments.ClosedDaysId, new PartitionKey(LedgerDocuments.ClosedDaysPartition(book)), cancellationToken);
+        return document is null ? new HashSet<DateOnly>() : document.Resource.Days.Select(EntryDocument.ParseDate).ToHashSet();
     }
 
     public async Task CloseDayAsync(string book, DateOnly day, CancellationToken cancellationToken)
     {
-        var document = new ClosedDayDocument(EntryDocument.Date(day), LedgerDocuments.ClosedDaysPartition(book), LedgerDocuments.ClosedDayType, book);
-        await container.UpsertItemAsync(document, new PartitionKey(document.PartitionKey), cancellationToken: cancellationToken);
+        var partitionKey = new PartitionKey(LedgerDocuments.ClosedDaysPartition(book));
+        var date = EntryDocument.Date(day);
+        for (var attempt = 1; attempt <= MaximumCloseAttempts; attempt++)
+        {
+            var current = await CosmosPointReads.TryReadAsync<ClosedDaysDocument>(container, LedgerDocuments.ClosedDaysId, partitionKey, cancellationToken);
+            var days = current?.Resource.Days ?? [];
+            if (days.Contains(date, StringComparer.Ordinal))
+            {
+                return;
+            }
+
+            // yyyy-MM-dd text sorts as the dates do.
+            var next = new ClosedDaysDocument(
+                LedgerDocuments.ClosedDaysId, LedgerDocuments.ClosedDaysPartition(book), LedgerDocuments.ClosedDaysType, book,
+                [.. days.Append(date).Order(StringComparer.Ordinal)]);
+            try
+            {
+                if (current is null)
+                {
+                    await container.CreateItemAsync(next, partitionKey, cancellationToken: cancellationToken);
+                }
+                else
+                {
+                    await container.ReplaceItemAsync(next, LedgerDocuments.ClosedDaysId, partitionKey, new ItemRequestOptions { IfMatchEtag = current.ETag }, cancellationToken);
+                }
+
+                return;
+            }
+            catch (CosmosException ex) when (ex.StatusCode is HttpStatusCode.Conflict or HttpStatusCode.PreconditionFailed)
+            {
+                // Another end of day closed a day of this book first: read again.
+            }
+        }
+
+        throw new LedgerConcurrencyException($"Closing {date} of book {book}: {MaximumCloseAttempts} attempts lost a race with other closes.");
     }
 
     public async IAsyncEnumerable<JournalEntry> EntriesAsync(string book, DateOnly asOf, [EnumeratorCancellation] CancellationToken cancellationToken)

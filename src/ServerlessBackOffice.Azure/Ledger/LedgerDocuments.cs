@@ -13,7 +13,8 @@ internal static class LedgerDocuments
     public const string StateId = "state";
     public const string StateType = "TradeLedgerState";
     public const string EntryType = "JournalEntry";
-    public const string ClosedDayType = "ClosedDay";
+    public const string ClosedDaysType = "ClosedDays";
+    public const string ClosedDaysId = "closed-days";
 
     public static string ClosedDaysPartition(string book) => $"closed-days:{book}";
 
@@ -88,8 +89,13 @@ internal sealed record StateDocument(
     public TradeLedgerState ToState() => new(PartitionKey, Version, Trade?.ToTrade(), TradeDateEntry?.ToEntry(), LedgerDocuments.Number(SettledQuantity), Cancelled, EntryCount);
 }
 
-internal sealed record ClosedDayDocument(
+/// <summary>
+/// The days a book has closed, in one document per book (decision 0079): every posting reads it with one point read
+/// instead of a query, and the end of day adds a day with a conditional replace.
+/// </summary>
+internal sealed record ClosedDaysDocument(
     [property: JsonPropertyName("id")] string Id,
     [property: JsonPropertyName("partitionKey")] string PartitionKey,
     [property: JsonPropertyName("type")] string Type,
-    [property: JsonPropertyName("book")] string Book);
+    [property: JsonPropertyName("book")] string Book,
+    [property: JsonPropertyName("days")] IReadOnlyList<string> Days);

@@ -31,9 +31,15 @@ public sealed partial class LedgerPostingHandler(ILedgerStore store, ILogger<Led
             return day == entry.ValueDate ? entry : entry with { ValueDate = day, OriginalValueDate = entry.OriginalValueDate ?? entry.ValueDate };
         }
 
-        for (var attempt = 1; attempt <= MaxAttempts; attempt++)
+        // A trade's first version nearly always finds no ledger state (decision 0079, as 0075 for the other stages): the first
+        // attempt decides against the empty state without reading it and commits with no concurrency token, which creates
+        // the state. Only that commit is trusted: if the state exists after all (a redelivery, a race) the commit fails and
+        // the attempts that follow read it; a decision to write nothing is never trusted to the assumption.
+        var assumeNew = command is PostTradeVersion { Trade.Version: 1 };
+        for (var attempt = assumeNew ? 0 : 1; attempt <= MaxAttempts; attempt++)
         {
-            var loaded = await store.LoadAsync(command.TradeId, cancellationToken);
+            var assumed = attempt == 0;
+            var loaded = assumed ? new LoadedTradeLedger(TradeLedgerState.Empty(command.TradeId), null) : await store.LoadAsync(command.TradeId, cancellationToken);
             var decision = command switch
             {
                 PostTradeVersion post => TradeLedger.PostTrade(loaded.State, post.Trade, RollPastClosedDays),
@@ -49,6 +55,11 @@ public sealed partial class LedgerPostingHandler(ILedgerStore store, ILogger<Led
 
             if (ReferenceEquals(decision.State, loaded.State))
             {
+                if (assumed)
+                {
+                    continue;
+                }
+
                 // Nothing to write: a duplicate, a stale version or a refusal.
                 LogOutcome(command.TradeId, decision.Outcome.Result, decision.Outcome.Reason);
                 return decision.Outcome;

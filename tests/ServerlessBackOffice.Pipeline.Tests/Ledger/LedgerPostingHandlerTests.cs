@@ -15,11 +15,11 @@ public sealed class LedgerPostingHandlerTests
             quantity, "USD", 2, quantity * 230.10m, 11.51m, 0.57m, 0m, Day, Day.AddDays(1));
 
     [Fact]
-    public async Task Handle_NewTrade_CommitsItsTradeDateEntry()
+    public async Task Handle_NewTrade_CommitsItsTradeDateEntryWithoutReadingTheState()
     {
+        // A strict mock with no LoadAsync set up: the first version's first attempt creates the state without a read.
         var store = new Mock<ILedgerStore>(MockBehavior.Strict);
         store.Setup(s => s.ClosedDaysAsync("US-EQ", It.IsAny<CancellationToken>())).ReturnsAsync(new HashSet<DateOnly>());
-        store.Setup(s => s.LoadAsync("T-1", It.IsAny<CancellationToken>())).ReturnsAsync(new LoadedTradeLedger(TradeLedgerState.Empty("T-1"), null));
         store.Setup(s => s.TryCommitAsync(It.Is<LoadedTradeLedger>(l => l.ConcurrencyToken == null),
                 It.Is<PostingDecision>(d => d.Outcome.Entries.Single().JournalId == "T-1:v1:trade-date" && d.State.Version == 1), It.IsAny<CancellationToken>()))
             .ReturnsAsync(true);
@@ -37,17 +37,33 @@ public sealed class LedgerPostingHandlerTests
         var posted = TradeLedger.PostTrade(TradeLedgerState.Empty("T-1"), Trade(), e => e).State;
         var store = new Mock<ILedgerStore>(MockBehavior.Strict);
         store.Setup(s => s.ClosedDaysAsync("US-EQ", It.IsAny<CancellationToken>())).ReturnsAsync(new HashSet<DateOnly>());
-        store.SetupSequence(s => s.LoadAsync("T-1", It.IsAny<CancellationToken>()))
-            .ReturnsAsync(new LoadedTradeLedger(TradeLedgerState.Empty("T-1"), null))
-            .ReturnsAsync(new LoadedTradeLedger(posted, "1"));
+        store.Setup(s => s.LoadAsync("T-1", It.IsAny<CancellationToken>())).ReturnsAsync(new LoadedTradeLedger(posted, "1"));
         store.Setup(s => s.TryCommitAsync(It.IsAny<LoadedTradeLedger>(), It.IsAny<PostingDecision>(), It.IsAny<CancellationToken>())).ReturnsAsync(false);
         var handler = new LedgerPostingHandler(store.Object, NullLogger<LedgerPostingHandler>.Instance);
 
-        // Another delivery of the same event committed first: on reload, this one is a duplicate and writes nothing.
+        // Another delivery of the same event committed first: the unread first attempt's create fails, the reload finds the
+        // version posted, and this delivery is a duplicate that writes nothing more.
         var outcome = await handler.HandleAsync(new PostTradeVersion(Trade()), TestContext.Current.CancellationToken);
 
         Assert.Equal(PostingResult.Duplicate, outcome.Result);
-        store.Verify(s => s.TryCommitAsync(It.IsAny<LoadedTradeLedger>(), It.IsAny<PostingDecision>(), It.IsAny<CancellationToken>()), Times.Once);
+        store.Verify(s => s.TryCommitAsync(It.Is<LoadedTradeLedger>(l => l.ConcurrencyToken == null), It.IsAny<PostingDecision>(), It.IsAny<CancellationToken>()), Times.Once);
+        store.Verify(s => s.LoadAsync("T-1", It.IsAny<CancellationToken>()), Times.Once);
+    }
+
+    [Fact]
+    public async Task Handle_AnAmendment_ReadsTheStateFirst()
+    {
+        var posted = TradeLedger.PostTrade(TradeLedgerState.Empty("T-1"), Trade(), e => e).State;
+        var store = new Mock<ILedgerStore>(MockBehavior.Strict);
+        store.Setup(s => s.ClosedDaysAsync("US-EQ", It.IsAny<CancellationToken>())).ReturnsAsync(new HashSet<DateOnly>());
+        store.Setup(s => s.LoadAsync("T-1", It.IsAny<CancellationToken>())).ReturnsAsync(new LoadedTradeLedger(posted, "1"));
+        store.Setup(s => s.TryCommitAsync(It.Is<LoadedTradeLedger>(l => l.ConcurrencyToken == "1"), It.IsAny<PostingDecision>(), It.IsAny<CancellationToken>())).ReturnsAsync(true);
+        var handler = new LedgerPostingHandler(store.Object, NullLogger<LedgerPostingHandler>.Instance);
+
+        var outcome = await handler.HandleAsync(new PostTradeVersion(Trade(version: 2, quantity: 120m)), TestContext.Current.CancellationToken);
+
+        Assert.Equal(PostingResult.Posted, outcome.Result);
+        store.Verify(s => s.LoadAsync("T-1", It.IsAny<CancellationToken>()), Times.Once);
     }
 
     [Fact]
