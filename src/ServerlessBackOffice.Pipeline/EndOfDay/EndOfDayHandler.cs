@@ -2,6 +2,7 @@ using System.Text;
 using Microsoft.Extensions.Logging;
 using ServerlessBackOffice.Domain.Reports;
 using ServerlessBackOffice.Pipeline.Archive;
+using ServerlessBackOffice.Pipeline.Ledger;
 using ServerlessBackOffice.Pipeline.Ports;
 using ServerlessBackOffice.Pipeline.Risk;
 
@@ -41,7 +42,8 @@ public sealed partial class EndOfDayHandler(
     IReferenceDataSource referenceData,
     EndOfDayOptions options,
     ILogger<EndOfDayHandler> logger,
-    RiskMarketDataArchiver? riskMarketData = null)
+    RiskMarketDataArchiver? riskMarketData = null,
+    ILedgerStore? ledger = null)
 {
     /// <summary>The name under which the day's bundle is delivered to the sinks.</summary>
     public const string BundleFileName = "archive-bundle.zip";
@@ -72,6 +74,17 @@ public sealed partial class EndOfDayHandler(
         using var spool = fresh.Count > 0 && _sinks.Count > 0 ? new ArchiveReadSpool() : null;
         if (fresh.Count > 0)
         {
+            // The ledger's day closes before the reports read it: a posting that arrives later for a closed day moves to the
+            // next open day (docs/ledger.md) instead of changing a day whose reports are written. Idempotent, so a close
+            // repeated after a crash closes nothing twice.
+            if (ledger is not null)
+            {
+                foreach (var close in fresh)
+                {
+                    await ledger.CloseDayAsync(close.Book, close.BusinessDate, cancellationToken);
+                }
+            }
+
             // Every book closing now reads the day's records in one pass: each is listed and read once, and fed to a builder
             // per book (a day run closes its three books together; each used to read the whole day again).
             var records = await ListInputsAsync(businessDate, cancellationToken);

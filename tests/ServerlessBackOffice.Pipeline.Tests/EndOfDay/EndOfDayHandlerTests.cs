@@ -7,6 +7,7 @@ using ServerlessBackOffice.Domain.Reports;
 using ServerlessBackOffice.Domain.Risk;
 using ServerlessBackOffice.Pipeline.Archive;
 using ServerlessBackOffice.Pipeline.EndOfDay;
+using ServerlessBackOffice.Pipeline.Ledger;
 using ServerlessBackOffice.Pipeline.Ports;
 using ServerlessBackOffice.Pipeline.Risk;
 using ServerlessBackOffice.Topology;
@@ -64,6 +65,32 @@ public sealed class EndOfDayHandlerTests : IDisposable
         await publisher.PublishAsync(
             new OutboundMessage(Entities.TradeEvents.Name, $"{tradeId}:1:TradeCaptured", "TradeCaptured", "corr", new Dictionary<string, string> { ["eventType"] = "TradeCaptured" }, body),
             TestContext.Current.CancellationToken);
+    }
+
+    [Fact]
+    public async Task Close_ClosesTheBooksLedgerDaySoALatePostingMovesToTheNextOpenDay()
+    {
+        await ArchiveTradeAsync("P-1", "PAR-CASH", "XPAR");
+        var ledger = new InMemoryLedgerStore();
+        var handler = new EndOfDayHandler(
+            _archive, new ArchiveDaySealer(_archive, new FixedSigningKeyProvider(_key), NullLogger<ArchiveDaySealer>.Instance), [_sink.Object],
+            _referenceData.Object, new EndOfDayOptions(), NullLogger<EndOfDayHandler>.Instance, ledger: ledger);
+
+        await handler.CloseAsync(Day, [Close("PAR-CASH")], TestContext.Current.CancellationToken);
+        await handler.CloseAsync(Day, [Close("PAR-CASH")], TestContext.Current.CancellationToken); // repeated: closes nothing twice
+
+        Assert.Equal([Day], await ledger.ClosedDaysAsync("PAR-CASH", TestContext.Current.CancellationToken));
+        Assert.Empty(await ledger.ClosedDaysAsync("NY-CASH", TestContext.Current.CancellationToken));
+        var late = Ledger.LedgerPostingHandlerTests.Trade() with { Book = "PAR-CASH" };
+        await new LedgerPostingHandler(ledger, NullLogger<LedgerPostingHandler>.Instance).HandleAsync(new PostTradeVersion(late), TestContext.Current.CancellationToken);
+        var entries = new List<JournalEntry>();
+        await foreach (var posted in ledger.EntriesAsync("PAR-CASH", Day.AddDays(7), TestContext.Current.CancellationToken))
+        {
+            entries.Add(posted);
+        }
+
+        var entry = Assert.Single(entries);
+        Assert.Equal((Day.AddDays(1), Day), (entry.ValueDate, entry.OriginalValueDate));
     }
 
     [Fact]
