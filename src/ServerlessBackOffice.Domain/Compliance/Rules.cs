@@ -166,8 +166,7 @@ public sealed class WashTradeRule(TimeSpan window, decimal priceBand, decimal? q
             return null;
         }
 
-        var evidence = new Dictionary<string, string> { ["owner"] = trade.BeneficialOwner, ["isin"] = trade.Isin, ["prices"] = string.Create(CultureInfo.InvariantCulture, $"{other.Price} / {trade.Price}") };
-        var summary = $"{trade.BeneficialOwner} bought and sold {trade.Isin} within {window.TotalMinutes:0} minutes at prices {relative:P2} apart.";
+        string? quantities = null;
         if (quantityBand is { } band)
         {
             // Offsetting quantities: the smaller within the band of the larger (both are positive: capture refuses anything else).
@@ -177,9 +176,17 @@ public sealed class WashTradeRule(TimeSpan window, decimal priceBand, decimal? q
                 return null;
             }
 
-            evidence["quantities"] = string.Create(CultureInfo.InvariantCulture, $"{other.Quantity} / {trade.Quantity}");
-            summary = string.Create(CultureInfo.InvariantCulture, $"{trade.BeneficialOwner} bought and sold {trade.Isin} within {window.TotalMinutes:0} minutes at prices {relative:P2} apart, in offsetting quantities ({other.Quantity} / {trade.Quantity}).");
+            quantities = string.Create(CultureInfo.InvariantCulture, $"{other.Quantity} / {trade.Quantity}");
         }
+
+        var evidence = new Dictionary<string, string> { ["owner"] = trade.BeneficialOwner, ["isin"] = trade.Isin, ["prices"] = string.Create(CultureInfo.InvariantCulture, $"{other.Price} / {trade.Price}") };
+        if (quantities is not null)
+        {
+            evidence["quantities"] = quantities;
+        }
+
+        var summary = string.Create(CultureInfo.InvariantCulture, $"{trade.BeneficialOwner} bought and sold {trade.Isin} within {window.TotalMinutes:0} minutes at prices {relative:P2} apart")
+            + (quantities is null ? "." : $", in offsetting quantities ({quantities}).");
 
         // Keyed by the pair, so whichever of the two trades is evaluated second raises the same alert.
         return ComplianceAlert.Create(Name, trade.BeneficialOwner, "High", summary, evidence, [trade.TradeId, other.TradeId]);
